@@ -1,0 +1,199 @@
+"""Load and validate the parameters in config/: riksnorm tables and the local policy.
+
+Every problem is reported as one line naming the file, the key and what is wrong, so an operator can
+fix a table without reading code. The rules receive plain frozen data (robots.rules.parameters).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model, model_validator
+
+from robots.rules.parameters import AGENCIES, LUNCH_KEYS, PERSONAL_KEYS, Amount, NormTable, Policy
+
+# The repository's config/ directory; CASEBOT_CONFIG_DIR points elsewhere (a municipality's own).
+CONFIG_DIR = Path(os.environ.get("CASEBOT_CONFIG_DIR") or Path(__file__).resolve().parent.parent / "config")
+
+
+class ConfigError(Exception):
+    """A configuration file is missing or wrong; the message says which file, key and problem."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("must be an amount in whole kronor, not true/false")
+    if isinstance(value, int):
+        return {"amount": value}
+    if isinstance(value, dict):
+        return value
+    raise ValueError("must be an amount in whole kronor (an integer) or a table like { amount = 3940, provisional = true }")
+
+
+class _Cell(_Strict):
+    amount: int = Field(ge=0)
+    provisional: bool = False
+    confidence: Literal["confirmed", "medium"] | None = None
+
+
+Cell = Annotated[_Cell, BeforeValidator(_cell)]
+Kronor = Annotated[int, Field(ge=0, strict=True)]
+
+
+class _TableInfo(_Strict):
+    name: str = Field(min_length=1)
+    year: int = Field(ge=2000, le=2100)
+    valid_from: date
+    valid_to: date
+    unit: Literal["SEK per month"]
+    source: str = Field(min_length=1)
+    prisbasbelopp: int = Field(gt=0)
+    prisbasbelopp_source: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _dates(self) -> _TableInfo:
+        if not (self.valid_from.year == self.year == self.valid_to.year and self.valid_from <= self.valid_to):
+            raise ValueError(f"valid_from and valid_to must lie within {self.year}, in that order")
+        return self
+
+
+_PersonalCosts = create_model("_PersonalCosts", __base__=_Strict, **{k: (Cell, ...) for k in PERSONAL_KEYS})
+_LunchCosts = create_model("_LunchCosts", __base__=_Strict, **{k: (Cell, ...) for k in LUNCH_KEYS})
+
+
+class _NormFile(_Strict):
+    table: _TableInfo
+    personal_costs: _PersonalCosts  # type: ignore[valid-type]
+    personal_costs_lunch_outside_home: _LunchCosts | None = None  # type: ignore[valid-type]
+    common_costs: dict[int, Cell]
+
+    @model_validator(mode="after")
+    def _sizes(self) -> _NormFile:
+        if sorted(self.common_costs) != list(range(1, 8)):
+            raise ValueError("common_costs must have exactly the household sizes 1 to 7")
+        return self
+
+
+class _PolicyInfo(_Strict):
+    name: str = Field(min_length=1)
+    valid_from: date
+    source: str = Field(min_length=1)
+    delegation: str = Field(min_length=1)
+
+
+class _RentCeiling(_Strict):
+    one_adult: Kronor
+    two_adults: Kronor
+    with_children: list[Kronor] = Field(min_length=1)
+
+
+class _Income(_Strict):
+    tolerance: Kronor
+
+
+class _Assets(_Strict):
+    buffer: Kronor
+
+
+class _AmountLimit(_Strict):
+    limit: Kronor
+
+
+Agency = Literal[AGENCIES]  # type: ignore[valid-type]
+
+
+class _Registry(_Strict):
+    adult_sources: list[Agency] = Field(min_length=1)
+    child_sources: list[Agency] = Field(min_length=1)
+
+
+class _PolicyFile(_Strict):
+    policy: _PolicyInfo
+    rent_ceiling: _RentCeiling
+    income: _Income
+    assets: _Assets
+    amount: _AmountLimit
+    registry: _Registry
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as f:
+            return tomllib.load(f)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: not valid TOML: {e}") from None
+
+
+def _parse(model: type[BaseModel], path: Path) -> Any:
+    try:
+        return model.model_validate(_read_toml(path))
+    except ValidationError as e:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or '(top level)'}: {err['msg']}" for err in e.errors()
+        )
+        raise ConfigError(f"{path}: {problems}") from None
+
+
+def _amount(cell: _Cell) -> Amount:
+    return Amount(cell.amount, cell.provisional)
+
+
+def load_norm_table(path: Path) -> NormTable:
+    f: _NormFile = _parse(_NormFile, path)
+    if path.stem != str(f.table.year):
+        raise ConfigError(f"{path}: table.year: is {f.table.year}, but the file is named for {path.stem}")
+    lunch = f.personal_costs_lunch_outside_home
+    return NormTable(
+        name=f.table.name,
+        year=f.table.year,
+        valid_from=f.table.valid_from,
+        valid_to=f.table.valid_to,
+        source=f.table.source,
+        prisbasbelopp=f.table.prisbasbelopp,
+        personal={k: _amount(getattr(f.personal_costs, k)) for k in PERSONAL_KEYS},
+        lunch_outside_home={k: _amount(getattr(lunch, k)) for k in LUNCH_KEYS} if lunch else {},
+        common=tuple(_amount(f.common_costs[n]) for n in range(1, 8)),
+    )
+
+
+def load_norms(directory: Path | None = None) -> dict[int, NormTable]:
+    """Every riksnorm table in the directory (one <year>.toml per year), keyed by year."""
+    directory = directory or CONFIG_DIR / "norms"
+    if not directory.is_dir():
+        raise ConfigError(f"{directory}: no such directory of norm tables")
+    tables = {}
+    for path in sorted(directory.glob("*.toml")):
+        table = load_norm_table(path)
+        tables[table.year] = table
+    if not tables:
+        raise ConfigError(f"{directory}: holds no norm table (<year>.toml)")
+    return tables
+
+
+def load_policy(path: Path | None = None) -> Policy:
+    path = path or CONFIG_DIR / "policy.toml"
+    f: _PolicyFile = _parse(_PolicyFile, path)
+    return Policy(
+        name=f.policy.name,
+        valid_from=f.policy.valid_from,
+        source=f.policy.source,
+        delegation=f.policy.delegation,
+        rent_ceiling_one_adult=f.rent_ceiling.one_adult,
+        rent_ceiling_two_adults=f.rent_ceiling.two_adults,
+        rent_ceiling_with_children=tuple(f.rent_ceiling.with_children),
+        income_tolerance=f.income.tolerance,
+        asset_buffer=f.assets.buffer,
+        amount_limit=f.amount.limit,
+        adult_sources=tuple(f.registry.adult_sources),
+        child_sources=tuple(f.registry.child_sources),
+    )

@@ -1,0 +1,57 @@
+"""Decide one application: check it against the contract, then apply the rules.
+
+The one place that turns raw JSON into a decision: `casebot decide` and the pipeline's decide bot both
+call it, so an application is treated the same way wherever it comes from.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from robots import __version__
+from robots.contract.validate import PERIOD, application_problems, registry_sources
+from robots.rules import evaluate, invalid
+from robots.rules.parameters import NormTable, Policy
+
+ROBOT = f"robot:casebot-{__version__}"
+
+
+def now() -> str:
+    return datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def register_answers(answers: list, period: str) -> dict[str, dict]:
+    """Register answers keyed by normalized personnummer; invalid parts already marked as failed agencies."""
+    by_person: dict[str, dict] = {}
+    for answer in answers:
+        key, sources, _ = registry_sources(answer, period)
+        if key is not None and sources is not None:
+            by_person[key] = sources
+    return by_person
+
+
+def decide(
+    application: dict,
+    answers: list,
+    norms: dict[int, NormTable],
+    policy: Policy,
+    *,
+    decided_at: str | None = None,
+    decided_by: str = ROBOT,
+) -> dict:
+    """The decision for a raw application (must have a usable application_id) and its raw register answers."""
+    decided_at = decided_at or now()
+    problems = application_problems(application)
+    if problems:
+        period = application.get("period")
+        if not (isinstance(period, str) and PERIOD.fullmatch(period)):
+            period = decided_at[:7]  # unknown: file it under the month it was handled
+        return invalid(application["application_id"], period, problems, policy, decided_at=decided_at, decided_by=decided_by)
+    return evaluate(
+        application,
+        register_answers(answers, application["period"]),
+        norms,
+        policy,
+        decided_at=decided_at,
+        decided_by=decided_by,
+    )
