@@ -63,3 +63,18 @@ def decide(application: Path, registry: Path, policy: Path | None, norms: Path |
         fail(str(e))
     decision = decide_application(app, answers, tables, local_policy)  # type: ignore[arg-type]
     click.echo(json.dumps(decision, ensure_ascii=False, indent=2))
+
+
+@main.command()
+@click.option("--applications", "count", type=click.IntRange(1, 1_000_000), default=200, show_default=True,
+              help="How many synthetic applications to decide.")
+@click.option("--seed", type=int, default=2023, show_default=True, help="Random seed: the same seed, the same applications.")
+@click.option("--period", default="2023-11", show_default=True, help="Month applied for, YYYY-MM.")
+def demo(count: int, seed: int, period: str) -> None:
+    """Decide the bundled example and a batch of synthetic applications, and say what was decided and why."""
+    from robots.demo import run_demo
+
+    try:
+        run_demo(count=count, seed=seed, period=period)
+    except ConfigError as e:
+        fail(str(e))

@@ -108,3 +108,109 @@ def clean_case(
             )
         answers.append({"personnummer": who, "period": period, "sources": {a: sources[a] for a in AGENCIES if a in sources}})
     return application, answers
+
+
+def _adult_sources(answers: list[dict]) -> dict:
+    return answers[0]["sources"]
+
+
+def _first(app: dict, answers: list[dict], rng: random.Random) -> None:
+    app["kind"] = "first"
+    app.pop("history", None)
+
+
+def _invalid(app: dict, answers: list[dict], rng: random.Random) -> None:
+    pnr = app["household"]["members"][0]["personnummer"]
+    app["household"]["members"][0]["personnummer"] = pnr[:-1] + str((int(pnr[-1]) + 1) % 10)
+
+
+def _registry_unavailable(app: dict, answers: list[dict], rng: random.Random) -> None:
+    agency = rng.choice(("FK", "SKV", "AF", "CSN"))
+    _adult_sources(answers)[agency] = {"status": "error", "error": "timeout from agency"}
+
+
+def _household_mismatch(app: dict, answers: list[dict], rng: random.Random) -> None:
+    lodger = personnummer(rng, date(1970 + rng.randrange(30), 1 + rng.randrange(12), 1 + rng.randrange(28)))
+    for a in answers:
+        a["sources"]["SKV"]["registered_at_address"].append(lodger)
+
+
+def _undeclared_income(app: dict, answers: list[dict], rng: random.Random) -> None:
+    _adult_sources(answers)["FK"]["payments"].append({"benefit": "sickness_benefit", "amount": rng.randrange(1500, 6000, 100)})
+
+
+def _income_mismatch(app: dict, answers: list[dict], rng: random.Random) -> None:
+    who = app["household"]["members"][0]["personnummer"]
+    pay = rng.randrange(3000, 8000, 100)
+    app["declared_incomes"] = [d for d in app["declared_incomes"] if not (d["type"] == "salary" and d["personnummer"] == who)] + [
+        {"personnummer": who, "type": "salary", "amount": pay}
+    ]
+    skv = _adult_sources(answers)["SKV"]
+    skv["employer_reported_pay"] = [{"employer": "Exempelbolaget AB", "amount": pay + rng.randrange(500, 2000, 100)}]
+
+
+def _not_registered_af(app: dict, answers: list[dict], rng: random.Random) -> None:
+    _adult_sources(answers)["AF"].update(registered=False, activity_plan=False)
+    _adult_sources(answers)["AF"].pop("registered_since", None)
+
+
+def _no_activity_plan(app: dict, answers: list[dict], rng: random.Random) -> None:
+    _adult_sources(answers)["AF"]["activity_plan"] = False
+
+
+def _changes_reported(app: dict, answers: list[dict], rng: random.Random) -> None:
+    app["changes_reported"] = True
+    app["message"] = "Jag har fått ett nytt arbete från nästa månad."
+
+
+def _rent_above_ceiling(app: dict, answers: list[dict], rng: random.Random) -> None:
+    app["costs"]["rent"] = app["history"]["previous_rent"] = 9800 + rng.randrange(0, 3000, 10)
+
+
+def _rent_changed(app: dict, answers: list[dict], rng: random.Random) -> None:
+    app["history"]["previous_rent"] = app["costs"]["rent"] - rng.randrange(100, 400, 10)
+
+
+def _other_costs(app: dict, answers: list[dict], rng: random.Random) -> None:
+    app["costs"]["other"] = [{"description": rng.choice(("Tandvård", "Glasögon", "Säng till barn")), "amount": rng.randrange(500, 4000, 50)}]
+
+
+def _assets_above_buffer(app: dict, answers: list[dict], rng: random.Random) -> None:
+    app["assets"]["bank_balance"] = rng.randrange(8000, 40000, 100)
+
+
+def _vehicle_owner(app: dict, answers: list[dict], rng: random.Random) -> None:
+    _adult_sources(answers)["TS"]["vehicles"] = [{"registration": f"ABC{rng.randrange(100, 999)}", "model_year": rng.randint(2005, 2022)}]
+
+
+def _permit_expired(app: dict, answers: list[dict], rng: random.Random) -> None:
+    first = date(int(app["period"][:4]), int(app["period"][5:7]), 1)
+    _adult_sources(answers)["MIV"]["permit_valid_until"] = (first - timedelta(days=rng.randint(1, 90))).isoformat()
+
+
+# How to turn a clean case into one that must go to a caseworker for the given reason.
+MUTATIONS = {
+    "FIRST_APPLICATION": _first,
+    "INVALID_APPLICATION": _invalid,
+    "REGISTRY_UNAVAILABLE": _registry_unavailable,
+    "HOUSEHOLD_MISMATCH": _household_mismatch,
+    "UNDECLARED_INCOME": _undeclared_income,
+    "INCOME_MISMATCH": _income_mismatch,
+    "NOT_REGISTERED_AF": _not_registered_af,
+    "NO_ACTIVITY_PLAN": _no_activity_plan,
+    "CHANGES_REPORTED": _changes_reported,
+    "RENT_ABOVE_CEILING": _rent_above_ceiling,
+    "RENT_CHANGED": _rent_changed,
+    "OTHER_COSTS": _other_costs,
+    "ASSETS_ABOVE_BUFFER": _assets_above_buffer,
+    "VEHICLE_OWNER": _vehicle_owner,
+    "PERMIT_EXPIRED": _permit_expired,
+}
+
+
+def case_for(rng: random.Random, application_id: str, period: str = "2023-11", reason: str | None = None) -> tuple[dict, list[dict]]:
+    """A clean case, or one that carries `reason` (a code in MUTATIONS)."""
+    application, answers = clean_case(rng, application_id, period)
+    if reason is not None:
+        MUTATIONS[reason](application, answers, rng)
+    return application, answers

@@ -33,7 +33,7 @@ CATALOGUE: dict[str, ReasonType] = {
         ReasonType(
             "FIRST_APPLICATION",
             "Det här är en första ansökan. Nya sökande träffar alltid en handläggare som bedömer behov och arbetsförmåga.",
-            "Endast ansökningar om fortsatt försörjningsstöd beslutas automatiskt (delegationsordningen)",
+            "Endast ansökningar om fortsatt försörjningsstöd beslutas automatiskt (delegationsordningen, kommunallagen 6 kap. 37 §)",
         ),
         ReasonType(
             "NORM_TABLE_MISSING",

@@ -1,0 +1,35 @@
+"""Decisions in plain words for operators' terminals. Personnummer are masked: this is operator output."""
+
+from __future__ import annotations
+
+import re
+
+from robots.rules.reasons import kr
+
+_PNR = re.compile(r"\b(\d{8})-?\d{4}\b")
+
+
+def mask(text: str) -> str:
+    """19890314-2381 -> 19890314-****: enough to tell members apart in a log, not enough to identify."""
+    return _PNR.sub(r"\1-****", text)
+
+
+def explain(decision: dict) -> str:
+    c = decision["calculation"]
+    head = f"{decision['application_id']}  {decision['period']}  "
+    if decision["outcome"] == "granted":
+        head += f"GRANTED {kr(decision['amount'])}"
+    else:
+        head += f"REFERRED to a caseworker ({', '.join(sorted({r['code'] for r in decision['reasons']}))})"
+    norm = c["norm"]
+    table = f" ({norm['table']}{', PROVISIONAL amounts' if norm.get('provisional') else ''})" if "table" in norm else ""
+    lines = [
+        head,
+        f"    norm{table} {kr(norm['total'])} + costs {kr(sum(c['costs'].values()))} = need {kr(c['need'])}",
+        f"    income {kr(sum(c['income'].values()))} - left out {kr(sum(c['disregarded_income'].values()))}"
+        f" = counted {kr(c['counted_income'])}; deficit {kr(c['deficit'])}",
+    ]
+    for r in decision["reasons"]:
+        who = f" [{mask(r['personnummer'])}]" if "personnummer" in r else ""
+        lines.append(f"    - {r['code']}{who}: {mask(r['text'])}")
+    return "\n".join(lines)
