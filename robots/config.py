@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model, field_validator, model_validator
 
 from robots.rules.parameters import AGENCIES, LUNCH_KEYS, PERSONAL_KEYS, Amount, NormTable, Policy
 
@@ -75,11 +75,12 @@ class _NormFile(_Strict):
     personal_costs_lunch_outside_home: _LunchCosts | None = None  # type: ignore[valid-type]
     common_costs: dict[int, Cell]
 
-    @model_validator(mode="after")
-    def _sizes(self) -> _NormFile:
-        if sorted(self.common_costs) != list(range(1, 8)):
-            raise ValueError("common_costs must have exactly the household sizes 1 to 7")
-        return self
+    @field_validator("common_costs")
+    @classmethod
+    def _sizes(cls, costs: dict[int, _Cell]) -> dict[int, _Cell]:
+        if sorted(costs) != list(range(1, 8)):
+            raise ValueError(f"must have exactly the household sizes 1 to 7, has {sorted(costs)}")
+        return costs
 
 
 class _PolicyInfo(_Strict):
