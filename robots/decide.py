@@ -10,7 +10,7 @@ from datetime import datetime
 
 from robots import __version__
 from robots.contract.validate import PERIOD, application_problems, registry_sources
-from robots.rules import evaluate, invalid
+from robots.rules import evaluate, invalid, parse_case
 from robots.rules.parameters import NormTable, Policy
 
 ROBOT = f"robot:casebot-{__version__}"
@@ -47,11 +47,5 @@ def decide(
         if not (isinstance(period, str) and PERIOD.fullmatch(period)):
             period = decided_at[:7]  # unknown: file it under the month it was handled
         return invalid(application["application_id"], period, problems, policy, decided_at=decided_at, decided_by=decided_by)
-    return evaluate(
-        application,
-        register_answers(answers, application["period"]),
-        norms,
-        policy,
-        decided_at=decided_at,
-        decided_by=decided_by,
-    )
+    case = parse_case(application, register_answers(answers, application["period"]))
+    return evaluate(case, norms, policy, decided_at=decided_at, decided_by=decided_by)

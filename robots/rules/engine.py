@@ -1,7 +1,8 @@
 """The decision for one application: norm + reasonable costs - counted income, and the conditions.
 
-Pure: the same inputs give the same decision, always. Inputs are already validated against the contract
-(robots.contract); the clock and the robot's identity come in as arguments.
+Pure: the same inputs give the same decision, always. The case is parsed from input already validated
+against the contract (robots.contract, robots.rules.case); the clock and the robot's identity come in as
+arguments.
 """
 
 from __future__ import annotations
@@ -9,47 +10,34 @@ from __future__ import annotations
 from robots.rules import conditions, income, norm
 from robots.rules.costs import reasonable_costs
 from robots.rules.parameters import NormTable, Policy
-from robots.rules.people import members_of
+from robots.rules.case import Case
 from robots.rules.reasons import ORDER, kr, reason
 
 RULES_VERSION = "1.0.0"
 
 
-def evaluate(
-    application: dict,
-    answers: dict[str, dict],
-    norms: dict[int, NormTable],
-    policy: Policy,
-    *,
-    decided_at: str,
-    decided_by: str,
-) -> dict:
+def evaluate(case: Case, norms: dict[int, NormTable], policy: Policy, *, decided_at: str, decided_by: str) -> dict:
     """Grant the deficit when no reason to refer applies; otherwise refer, with the calculation filled in.
 
-    `answers` maps each member's normalized personnummer (12 digits) to the `sources` of their register
-    answer. The robot never refuses: no deficit is a referral too.
+    The robot never refuses: no deficit is a referral too.
     """
-    year, month = int(application["period"][:4]), int(application["period"][5:7])
-    members = members_of(application, year, month)
-    table = norms.get(year)
+    table = norms.get(case.year)
     reasons: list[dict] = []
-
     if table is None:
-        norm_part = {"total": 0, "lines": []}
-        reasons.append(reason("NORM_TABLE_MISSING", f"Sökt period {application['period']}; tabeller finns för {', '.join(map(str, sorted(norms))) or 'inga år'}."))
+        norm_part: dict = {"total": 0, "lines": []}
+        have = ", ".join(map(str, sorted(norms))) or "inga år"
+        reasons.append(reason("NORM_TABLE_MISSING", f"Sökt period {case.period}; tabeller finns för {have}."))
     else:
-        total, lines, provisional = norm.household_norm(members, application["household"].get("dwelling_size"), table)
+        total, lines, provisional = norm.household_norm(case.members, case.dwelling_size, table)
         norm_part = {"total": total, "table": table.name, "provisional": provisional, "lines": lines}
 
-    costs = reasonable_costs(application["costs"])
-    counted, salaries, income_reasons = income.reconcile(members, application["declared_incomes"], answers, policy)
-    disregarded, disregard_reasons = income.disregarded_income(members, salaries, application.get("history", {}), table)
-
-    case = conditions.Case(application, members, answers, policy, year, month)
+    costs = reasonable_costs(case.costs)
+    counted, salaries, income_reasons = income.reconcile(case, policy)
+    disregarded, disregard_reasons = income.disregarded_income(case, salaries, table)
     for check in conditions.CHECKS:
-        reasons.extend(check(case))
-    reasons.extend(income_reasons)
-    reasons.extend(disregard_reasons)
+        reasons += check(case, policy)
+    reasons += income_reasons
+    reasons += disregard_reasons
 
     need = norm_part["total"] + sum(costs.values())
     counted_income = sum(counted.values()) - sum(disregarded.values())
@@ -59,7 +47,7 @@ def evaluate(
     elif deficit > policy.amount_limit:
         reasons.append(reason("AMOUNT_ABOVE_LIMIT", f"Belopp {kr(deficit)}, gräns {kr(policy.amount_limit)}."))
 
-    decision: dict = {"application_id": application["application_id"], "period": application["period"]}
+    decision: dict = {"application_id": case.application_id, "period": case.period}
     if reasons:
         reasons.sort(key=lambda r: ORDER[r["code"]])
         decision["outcome"] = "referred"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from robots.rules.norm import round_half_up
 from robots.rules.parameters import NormTable, Policy
-from robots.rules.people import Member
+from robots.rules.case import Case
 from robots.rules.reasons import kr, reason
 
 # Which agency reports each income type; everything else comes from Försäkringskassan.
@@ -46,7 +46,6 @@ INCOME_NAMES = {
     "maintenance_support": "underhållsstöd",
     "other": "annan inkomst",
 }
-_PAYMENT_AGENCIES = ("FK", "CSN", "AKASSA", "PM")
 
 # SoL 4 kap. 1 b §: 25 % of employment income is left out after 6 months in a row, for at most 24 months.
 JOBBSTIMULANS_AFTER_MONTHS = 6
@@ -54,50 +53,21 @@ JOBBSTIMULANS_MAX_MONTHS = 24
 JOBBSTIMULANS_SHARE = (1, 4)
 
 
-def register_income(sources: dict) -> dict[str, int]:
-    """Income by type that the agencies which answered report for one person."""
-    found: dict[str, int] = {}
-    for agency in _PAYMENT_AGENCIES:
-        answer = sources.get(agency)
-        if answer is not None and answer["status"] == "ok":
-            for p in answer.get("payments", ()):
-                found[p["benefit"]] = found.get(p["benefit"], 0) + p["amount"]
-    skv = sources.get("SKV")
-    if skv is not None and skv["status"] == "ok":
-        pay = sum(p["amount"] for p in skv.get("employer_reported_pay", ()))
-        if pay:
-            found["salary"] = found.get("salary", 0) + pay
-    return found
-
-
-def _answered(sources: dict, agency: str) -> bool:
-    answer = sources.get(agency)
-    return answer is not None and answer["status"] == "ok"
-
-
-def reconcile(
-    members: list[Member], declared_incomes: list[dict], answers: dict[str, dict], policy: Policy
-) -> tuple[dict[str, int], dict[str, int], list[dict]]:
-    """(counted income by type, salary by member key, reasons). The register amount is counted wherever
-    the reporting agency answered; a declared income no register reports ('other', or an agency that
-    failed) is counted as declared."""
-    declared: dict[tuple[str, str], int] = {}
-    for d in declared_incomes:
-        k = (d["personnummer"].replace("-", ""), d["type"])
-        declared[k] = declared.get(k, 0) + d["amount"]
+def reconcile(case: Case, policy: Policy) -> tuple[dict[str, int], dict[str, int], list[dict]]:
+    """(counted income by type, pay by member key, reasons). The register amount is counted wherever the
+    reporting agency answered; a declared income no register reports ('other', or an agency that failed)
+    is counted as declared."""
     income: dict[str, int] = {}
     salaries: dict[str, int] = {}
     reasons: list[dict] = []
-    for m in members:
-        sources = answers.get(m.key, {})
-        registered = register_income(sources)
-        types = set(registered)
-        types.update(t for (key, t) in declared if key == m.key)
-        for t in sorted(types):
+    for m in case.members:
+        registered = m.registered
+        if not registered and not m.declared:
+            continue
+        for t in sorted(registered.keys() | m.declared.keys()):
             r = registered.get(t, 0)
-            d = declared.get((m.key, t), 0)
-            compared = _answered(sources, REPORTED_BY.get(t, "FK")) and (r or t != "other")
-            if not compared:
+            d = m.declared.get(t, 0)
+            if not m.answered or REPORTED_BY.get(t, "FK") not in m.answered or (t == "other" and not r):
                 counted = d
             else:
                 counted = r
@@ -121,16 +91,14 @@ def reconcile(
     return income, salaries, reasons
 
 
-def jobbstimulans_applies(history: dict) -> bool:
+def jobbstimulans_applies(case: Case) -> bool:
     return (
-        history.get("consecutive_months_on_assistance", 0) >= JOBBSTIMULANS_AFTER_MONTHS
-        and history.get("jobbstimulans_months_used", 0) < JOBBSTIMULANS_MAX_MONTHS
+        case.months_on_assistance >= JOBBSTIMULANS_AFTER_MONTHS
+        and case.jobbstimulans_months_used < JOBBSTIMULANS_MAX_MONTHS
     )
 
 
-def disregarded_income(
-    members: list[Member], salaries: dict[str, int], history: dict, table: NormTable | None
-) -> tuple[dict[str, int], list[dict]]:
+def disregarded_income(case: Case, salaries: dict[str, int], table: NormTable | None) -> tuple[dict[str, int], list[dict]]:
     """Income left out of the calculation, by kind, and reasons to refer.
 
     - jobbstimulans: 25 % of each adult's pay, rounded to the krona per person;
@@ -139,9 +107,11 @@ def disregarded_income(
     """
     disregarded: dict[str, int] = {}
     reasons: list[dict] = []
-    stimulans = jobbstimulans_applies(history)
+    if not salaries:
+        return disregarded, reasons
+    stimulans = jobbstimulans_applies(case)
     num, den = JOBBSTIMULANS_SHARE
-    for m in members:
+    for m in case.members:
         pay = salaries.get(m.key)
         if not pay:
             continue

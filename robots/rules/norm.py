@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from robots.rules.parameters import Amount, NormTable
-from robots.rules.people import Member
+from robots.rules.parameters import LUNCH_KEYS, Amount, NormTable
+from robots.rules.case import Member
 
 _CHILD_BRACKETS = (  # (highest age, table key, line label)
     (0, "child_0", "child 0"),
@@ -14,7 +14,10 @@ _CHILD_BRACKETS = (  # (highest age, table key, line label)
     (10, "child_7_10", "child 7-10"),
     (14, "child_11_14", "child 11-14"),
     (18, "child_15_18", "child 15-18"),
+    (20, "youth_19_20", "youth 19-20"),
 )
+# The bracket of each age 0..20, looked up rather than searched: the engine decides many households.
+_BRACKET_OF_AGE = tuple(next((key, label) for top, key, label in _CHILD_BRACKETS if age <= top) for age in range(21))
 
 
 def round_half_up(numerator: int, denominator: int) -> int:
@@ -24,15 +27,13 @@ def round_half_up(numerator: int, denominator: int) -> int:
 
 def child_personal_costs(child: Member, table: NormTable) -> tuple[str, Amount]:
     """The line label and amount for a child or youth living at home, by age on the 1st of the month."""
-    for highest, key, label in _CHILD_BRACKETS:
-        if child.age <= highest:
-            if child.lunch_outside_home and key in ("child_0", "child_1_2", "child_3", "child_4_6"):
-                lunch = table.lunch_outside_home.get(key)
-                if lunch is None:  # the year's table lacks it: the normal amount, marked provisional
-                    return f"personal costs, {label}, lunch outside the home", Amount(table.personal[key].amount, True)
-                return f"personal costs, {label}, lunch outside the home", lunch
-            return f"personal costs, {label}", table.personal[key]
-    return "personal costs, youth 19-20", table.personal["youth_19_20"]
+    key, label = _BRACKET_OF_AGE[min(max(child.age, 0), 20)]
+    if child.lunch_outside_home and key in LUNCH_KEYS:
+        lunch = table.lunch_outside_home.get(key)
+        if lunch is None:  # the year's table lacks it: the normal amount, marked provisional
+            return f"personal costs, {label}, lunch outside the home", Amount(table.personal[key].amount, True)
+        return f"personal costs, {label}, lunch outside the home", lunch
+    return f"personal costs, {label}", table.personal[key]
 
 
 def common_costs(persons: int, table: NormTable) -> Amount:

@@ -10,7 +10,8 @@ import pytest
 
 from robots.rules.norm import household_norm, round_half_up
 from robots.rules.parameters import Amount, NormTable
-from robots.rules.people import age_on_first_of_month, members_of
+from robots.rules.case import parse_case
+from robots.rules.people import age_on_first_of_month
 from tests.builders import born_aged, case
 from tests.conftest import run
 
@@ -155,7 +156,7 @@ def test_socialstyrelsens_worked_example_with_2014_amounts():
         common=(cell(0), cell(0), cell(0), cell(0), cell(1710), cell(0), cell(0)),
     )
     application, _, _ = case(period="2014-05", dwelling_size=5)
-    total, lines, provisional = household_norm(members_of(application, 2014, 5), 5, table)
+    total, lines, provisional = household_norm(parse_case(application, {}).members, 5, table)
     assert (total, provisional) == (3292, False)
     assert [line["amount"] for line in lines] == [2950, 342]
 
