@@ -78,3 +78,99 @@ def demo(count: int, seed: int, period: str) -> None:
         run_demo(count=count, seed=seed, period=period)
     except ConfigError as e:
         fail(str(e))
+
+
+def _fault_options(command):
+    """One --flag per field of connectors.ssbtek.faults.Faults, so flags and the model never drift apart."""
+    from connectors.ssbtek.faults import Faults
+
+    for name, f in reversed(Faults.model_fields.items()):
+        flag = "--fault-seed" if name == "seed" else f"--{name.replace('_', '-')}"
+        kind = int if f.annotation in (int, int | None) else float
+        command = click.option(flag, name, type=kind, default=None, help=f"[ssbtek] {f.description}")(command)
+    return command
+
+
+@main.command()
+@click.argument("system", type=click.Choice(["ssbtek", "casesystem"]))
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=None, help="[default: 8701 for ssbtek, 8702 for casesystem]")
+@click.option("--db", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="The stub's SQLite file [default: data/<system>.sqlite3].")
+@_fault_options
+def stub(system: str, host: str, port: int | None, db: Path | None, **faults: object) -> None:
+    """Run the stand-in for an outside system in the foreground (Ctrl-C stops it).
+
+    ssbtek is the register gateway, casesystem the case system. Both serve /health and their OpenAPI
+    document at /openapi.json (browse /docs). Fault flags apply to ssbtek; they can also be set with
+    CASEBOT_SSBTEK_<NAME> environment variables or changed at run time with PUT /admin/faults.
+    """
+    from pydantic import ValidationError
+
+    from connectors.serving import DATA_DIR, DEFAULT_PORTS, run_foreground
+
+    db = db or DATA_DIR / f"{system}.sqlite3"
+    if system == "ssbtek":
+        from connectors.ssbtek.faults import Faults
+        from connectors.ssbtek.server import create_app
+
+        try:
+            app = create_app(db, Faults.from_environment(**faults))
+        except ValidationError as e:
+            fail("fault settings: " + "; ".join(f"{'.'.join(map(str, x['loc']))}: {x['msg']}" for x in e.errors()))
+    else:
+        if any(v is not None for v in faults.values()):
+            fail("fault flags apply to the ssbtek stub only")
+        from connectors.casesystem.server import create_app
+
+        app = create_app(db)
+    run_foreground(app, host, port or DEFAULT_PORTS[system])
+
+
+def _url(system: str) -> str:
+    import os
+
+    from connectors.serving import DEFAULT_PORTS
+
+    return os.environ.get(f"CASEBOT_{system.upper()}_URL") or f"http://127.0.0.1:{DEFAULT_PORTS[system]}"
+
+
+@main.command()
+@click.option("--applications", "count", type=click.IntRange(1, 1_000_000), default=300, show_default=True)
+@click.option("--seed", type=int, default=2023, show_default=True, help="The same seed gives the same population.")
+@click.option("--period", default="2023-11", show_default=True, help="Month applied for, YYYY-MM.")
+@click.option("--mix", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="The mix of clean applications and referral reasons [default: config/seed.toml].")
+@click.option("--casesystem", "casesystem_url", default=None, help="[default: $CASEBOT_CASESYSTEM_URL or http://127.0.0.1:8702]")
+@click.option("--ssbtek", "ssbtek_url", default=None, help="[default: $CASEBOT_SSBTEK_URL or http://127.0.0.1:8701]")
+def seed(count: int, seed: int, period: str, mix: Path | None, casesystem_url: str | None, ssbtek_url: str | None) -> None:
+    """Fill the running stubs with synthetic applications and the register data that goes with them.
+
+    Start the stubs first (casebot stub ssbtek, casebot stub casesystem). Seeding the same seed again
+    files nothing twice.
+    """
+    from connectors.casesystem.client import CaseSystemClient
+    from connectors.errors import ConnectorError
+    from connectors.ssbtek.client import GatewayClient
+    from robots.config import load_seed_mix
+    from robots.contract.validate import PERIOD
+    from robots.seed import seed_stubs
+    from robots.synthetic import population
+
+    if not PERIOD.fullmatch(period):
+        fail(f"--period {period!r}: must be YYYY-MM")
+    try:
+        cases = population(count, seed, period, load_seed_mix(mix))
+    except ConfigError as e:
+        fail(str(e))
+    casesystem = CaseSystemClient(casesystem_url or _url("casesystem"))
+    try:
+        with GatewayClient(ssbtek_url or _url("ssbtek")) as gateway, click.progressbar(
+            length=count, label=f"Seeding {count} applications for {period}", file=click.get_text_stream("stderr")
+        ) as bar:
+            report = seed_stubs(cases, seed, casesystem, gateway, progress=bar.update)
+    except ConnectorError as e:
+        fail(f"{e} — are the stubs running? (casebot stub ssbtek / casebot stub casesystem)")
+    click.echo(f"Filed {len(report['application_ids'])} applications ({report['application_ids'][0]} … {report['application_ids'][-1]}):")
+    for reason, n in report["mix"].most_common():
+        click.echo(f"  {reason:28s} {n:6d}")

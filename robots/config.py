@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model, field_validator, model_validator
 
 from robots.rules.parameters import AGENCIES, LUNCH_KEYS, PERSONAL_KEYS, Amount, NormTable, Policy
+from robots.synthetic import MUTATIONS, SeedMix
 
 # The repository's config/ directory; CASEBOT_CONFIG_DIR points elsewhere (a municipality's own).
 CONFIG_DIR = Path(os.environ.get("CASEBOT_CONFIG_DIR") or Path(__file__).resolve().parent.parent / "config")
@@ -198,3 +199,30 @@ def load_policy(path: Path | None = None) -> Policy:
         adult_sources=tuple(f.registry.adult_sources),
         child_sources=tuple(f.registry.child_sources),
     )
+
+
+class _SeedFile(_Strict):
+    clean: float = Field(ge=0.0, le=1.0)
+    reasons: dict[str, float]
+
+    @field_validator("reasons")
+    @classmethod
+    def _known(cls, reasons: dict[str, float]) -> dict[str, float]:
+        unknown = sorted(set(reasons) - set(MUTATIONS))
+        if unknown:
+            raise ValueError(f"unknown reasons {unknown}; known: {sorted(MUTATIONS)}")
+        if any(w < 0 for w in reasons.values()):
+            raise ValueError("weights must be 0 or more")
+        return reasons
+
+    @model_validator(mode="after")
+    def _some(self) -> _SeedFile:
+        if self.clean < 1 and not any(self.reasons.values()):
+            raise ValueError("with clean below 1, at least one reason needs a weight above 0")
+        return self
+
+
+def load_seed_mix(path: Path | None = None) -> SeedMix:
+    """The mix of synthetic applications (config/seed.toml)."""
+    f: _SeedFile = _parse(_SeedFile, path or CONFIG_DIR / "seed.toml")
+    return SeedMix(clean=f.clean, weights={k: v for k, v in f.reasons.items() if v > 0})

@@ -8,6 +8,7 @@ and the tests; the stubs' seeding builds on it.
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from stdnum import luhn
@@ -206,6 +207,40 @@ MUTATIONS = {
     "VEHICLE_OWNER": _vehicle_owner,
     "PERMIT_EXPIRED": _permit_expired,
 }
+
+
+@dataclass(frozen=True)
+class SeedMix:
+    """The share of clean applications, and the relative weights of the reasons for the rest."""
+
+    clean: float
+    weights: dict[str, float]
+
+    def draw(self, rng: random.Random) -> str | None:
+        if rng.random() < self.clean or not self.weights:
+            return None
+        return rng.choices(list(self.weights), weights=list(self.weights.values()))[0]
+
+
+@dataclass(frozen=True)
+class SeedCase:
+    reason: str | None  # the referral reason built into the case; None for a clean one
+    application: dict  # as the e-service submits it: no application_id, no history
+    history: dict | None  # what the case system's records say of the household; None for a first application
+    answers: list[dict]  # the register answers for every member
+
+
+def population(count: int, seed: int, period: str, mix: SeedMix) -> list[SeedCase]:
+    """`count` synthetic applications for the period; the same seed gives the same population."""
+    rng = random.Random(seed)
+    cases = []
+    for i in range(count):
+        reason = mix.draw(rng)
+        application, answers = case_for(rng, f"SEED-{seed}-{i}", period, reason)
+        del application["application_id"]
+        history = application.pop("history", None)
+        cases.append(SeedCase(reason, application, history, answers))
+    return cases
 
 
 def case_for(rng: random.Random, application_id: str, period: str = "2023-11", reason: str | None = None) -> tuple[dict, list[dict]]:

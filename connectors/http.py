@@ -1,0 +1,163 @@
+"""The HTTP discipline every connector client follows.
+
+* a requests Session per thread (Sessions are not thread-safe), keep-alive within a thread;
+* a connect and a read timeout on every call, the read timeout never past the call's total budget;
+* retries with exponential backoff and jitter (tenacity) for what can succeed later — connection
+  failures, timeouts, 429, 500, 502, 503, 504 and answers that are not JSON — and only when the call is
+  safe to repeat; 429 and 503 honour Retry-After;
+* at most `max_concurrency` requests in flight from this client, across all threads;
+* typed errors (connectors.errors) once the budget is spent; 4xx other than 429 is never retried.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import requests
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, stop_before_delay, wait_exponential_jitter
+
+from connectors.errors import BadAnswer, Conflict, Locked, NotFound, Rejected, Unavailable
+from robots.privacy import mask
+
+RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+
+
+@dataclass(frozen=True)
+class CallPolicy:
+    """Timeouts in seconds, and the retry budget of one logical call."""
+
+    connect_timeout: float = 2.0
+    read_timeout: float = 10.0
+    attempts: int = 5
+    budget: float = 30.0  # a call gives up after this long, retries and waits included
+    backoff_initial: float = 0.1
+    backoff_max: float = 5.0
+    jitter: float = 0.2
+
+
+class _Retry(Exception):
+    """One attempt failed in a way a later attempt may not."""
+
+    def __init__(self, message: str, retry_after: float | None = None, bad_answer: bool = False):
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.bad_answer = bad_answer  # the system answered, but not usefully
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+class HttpClient:
+    """A JSON-over-HTTP client for one outside system."""
+
+    def __init__(self, base_url: str, *, name: str, policy: CallPolicy | None = None, max_concurrency: int = 8):
+        self.base_url = base_url.rstrip("/")
+        self.name = name
+        self.policy = policy or CallPolicy()
+        self.max_concurrency = max_concurrency
+        self._slots = threading.BoundedSemaphore(max_concurrency)
+        self._local = threading.local()
+        self.log = logging.getLogger(f"casebot.connectors.{name}")
+
+    def session(self) -> requests.Session:
+        s = getattr(self._local, "session", None)
+        if s is None:
+            s = self._local.session = requests.Session()
+            adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=self.max_concurrency, max_retries=0)
+            s.mount("http://", adapter)
+            s.mount("https://", adapter)
+            s.headers["User-Agent"] = "casebot"
+        return s
+
+    def call(self, method: str, path: str, *, json: object = None, params: dict | None = None,
+             headers: dict | None = None, safe_to_repeat: bool, ok: tuple[int, ...] = (200,),
+             check: Callable[[object], str | None] | None = None) -> tuple[int, object]:
+        """(status, parsed JSON body) of the first attempt that answers with a status in `ok`.
+
+        `safe_to_repeat`: the call may be sent again after a failure whose effect is unknown (a read, or an
+        idempotent write). Otherwise only failures known to have had no effect are retried (connection
+        refused, 429). `check` inspects a successful body and returns a problem, or None when it is usable:
+        a body with a problem is retried like a failure, and raises BadAnswer when the budget is spent.
+        """
+        p = self.policy
+        deadline = time.monotonic() + p.budget
+        backoff = wait_exponential_jitter(initial=p.backoff_initial, max=p.backoff_max, jitter=p.jitter)
+
+        def wait(state) -> float:
+            error = state.outcome.exception()
+            delay = backoff(state)
+            if isinstance(error, _Retry) and error.retry_after is not None:
+                delay = max(delay, error.retry_after)
+            return delay  # stop_before_delay gives up rather than sleep past the budget
+
+        retrying = Retrying(
+            stop=stop_after_attempt(p.attempts) | stop_before_delay(p.budget),
+            wait=wait,
+            retry=retry_if_exception_type(_Retry),
+            reraise=True,
+            before_sleep=lambda s: self.log.warning(
+                "%s %s %s: attempt %d failed (%s); retrying", self.name, method, mask(path), s.attempt_number,
+                mask(str(s.outcome.exception())),
+            ),
+        )
+        try:
+            for attempt in retrying:
+                with attempt:
+                    return self._once(method, path, json, params, headers, safe_to_repeat, ok, deadline, check)
+        except _Retry as e:
+            if e.bad_answer:
+                raise BadAnswer(f"{self.name}: {method} {mask(path)}: {mask(str(e))}") from None
+            raise Unavailable(f"{self.name}: {method} {mask(path)} gave up after {p.attempts} attempts or {p.budget:g} s: {mask(str(e))}") from None
+        raise AssertionError("unreachable")
+
+    def _once(self, method, path, json, params, headers, safe_to_repeat, ok, deadline, check) -> tuple[int, object]:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise _Retry("no time left in the budget")
+        timeout = (min(self.policy.connect_timeout, remaining), min(self.policy.read_timeout, remaining))
+        with self._slots:
+            try:
+                response = self.session().request(method, self.base_url + path, json=json, params=params, headers=headers, timeout=timeout)
+            except requests.ConnectTimeout as e:
+                raise _Retry(f"connect timeout: {e.__class__.__name__}") from None
+            except requests.ConnectionError as e:
+                if safe_to_repeat or "refused" in str(e).lower():
+                    raise _Retry(f"connection failed: {e.__class__.__name__}") from None
+                raise Unavailable(f"{self.name}: {method} {mask(path)}: connection lost; the effect is unknown") from None
+            except requests.Timeout:
+                if safe_to_repeat:
+                    raise _Retry(f"no answer within {timeout[1]:g} s") from None
+                raise Unavailable(f"{self.name}: {method} {mask(path)}: no answer within {timeout[1]:g} s; the effect is unknown") from None
+        status = response.status_code
+        if status in RETRYABLE_STATUS and (safe_to_repeat or status == 429):
+            raise _Retry(f"HTTP {status}", _retry_after(response))
+        try:
+            body = response.json() if response.content else None
+        except ValueError:
+            if safe_to_repeat:
+                raise _Retry(f"HTTP {status} with a body that is not JSON", bad_answer=True) from None
+            raise BadAnswer(f"{self.name}: {method} {mask(path)}: HTTP {status} with a body that is not JSON") from None
+        if status in ok:
+            problem = check(body) if check is not None else None
+            if problem is None:
+                return status, body
+            if safe_to_repeat:
+                raise _Retry(f"answer breaks the contract: {problem}", bad_answer=True)
+            raise BadAnswer(f"{self.name}: {method} {mask(path)}: answer breaks the contract: {mask(problem)}")
+        detail = body.get("detail") if isinstance(body, dict) else body
+        message = f"{self.name}: {method} {mask(path)}: HTTP {status}: {mask(str(detail))}"
+        error = {404: NotFound, 409: Conflict, 423: Locked}.get(status)
+        if error is not None:
+            raise error(message, status, detail)
+        if 400 <= status < 500:
+            raise Rejected(message, status, detail)
+        raise Unavailable(message)
