@@ -90,7 +90,7 @@ class HttpClient:
         """
         p = self.policy
         deadline = time.monotonic() + p.budget
-        backoff = wait_exponential_jitter(initial=p.backoff_initial, max=p.backoff_max, jitter=p.jitter)
+        backoff = wait_exponential_jitter(multiplier=p.backoff_initial, max=p.backoff_max, jitter=p.jitter)
 
         def wait(state) -> float:
             error = state.outcome.exception()

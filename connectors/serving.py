@@ -14,6 +14,9 @@ from pathlib import Path
 
 import requests
 import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 
 from robots.privacy import mask
 
@@ -28,6 +31,19 @@ class _MaskPersonnummer(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.args = tuple(mask(a) if isinstance(a, str) else a for a in record.args) if isinstance(record.args, tuple) else record.args
         return True
+
+
+def clear_validation_errors(app: FastAPI) -> None:
+    """422 answers as one readable line (`body.period: String should match pattern …`), without echoing
+    the input back: it may hold personnummer."""
+
+    @app.exception_handler(RequestValidationError)
+    async def _handler(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {'the request body must be a JSON object' if e['type'] == 'dict_type' and e['loc'] == ('body',) else e['msg']}"
+            for e in exc.errors()
+        )
+        return JSONResponse({"detail": mask(problems)}, status_code=422)
 
 
 def run_foreground(app, host: str, port: int) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from contextlib import contextmanager
+from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -20,6 +20,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Body, FastAPI, Header, HTTPException, Path as PathParam, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from connectors.serving import clear_validation_errors
 from robots.contract import validator
 from robots.contract.validate import PERIOD, PERSONNUMMER, application_problems
 from robots.privacy import mask
@@ -99,10 +100,8 @@ class History(BaseModel):
     last_period: str | None = Field(default=None, pattern=PERIOD_PATTERN)
 
 
-def _submission_problem(body: Any) -> str | None:
+def _submission_problem(body: dict) -> str | None:
     """Why a submission cannot even be filed (422), or None. Anything else is filed and refers later."""
-    if not isinstance(body, dict):
-        return "the application must be a JSON object"
     if "application_id" in body:
         return "application_id is assigned by the case system; leave it out"
     if "history" in body:
@@ -120,10 +119,13 @@ def _submission_problem(body: Any) -> str | None:
 
 
 def create_app(db_path: Path) -> FastAPI:
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    with sqlite3.connect(db_path) as setup:
-        setup.execute("PRAGMA journal_mode=WAL")
-        setup.executescript(SCHEMA)
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+        with sqlite3.connect(db_path) as setup:
+            setup.execute("PRAGMA journal_mode=WAL")
+            setup.executescript(SCHEMA)
+        yield
 
     @contextmanager
     def transaction(write: bool = False):
@@ -191,7 +193,10 @@ def create_app(db_path: Path) -> FastAPI:
         title="casebot reference case system (stub)",
         version="1",
         description="Applications for ekonomiskt bistånd, claims, decisions, payments. Synthetic data only.",
+        lifespan=lifespan,
     )
+
+    clear_validation_errors(app)
 
     @app.get("/health", summary="Liveness")
     def health() -> dict:

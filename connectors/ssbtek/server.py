@@ -21,6 +21,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from connectors.ssbtek.faults import Faults
+from connectors.serving import clear_validation_errors
 from robots.contract import validator
 from robots.rules.parameters import AGENCIES
 
@@ -106,6 +107,8 @@ def create_app(db_path: Path, faults: Faults | None = None) -> FastAPI:
         lifespan=lifespan,
     )
 
+    clear_validation_errors(app)
+
     def count(status: int) -> None:
         state["by_status"][str(status)] = state["by_status"].get(str(status), 0) + 1
 
@@ -125,9 +128,15 @@ def create_app(db_path: Path, faults: Faults | None = None) -> FastAPI:
         state["in_flight"] += 1
         state["max_in_flight"] = max(state["max_in_flight"], state["in_flight"])
         try:
-            delay = f.latency_ms + (rng.uniform(0, f.jitter_ms) if f.jitter_ms else 0)
             if f.timeout_rate and rng.random() < f.timeout_rate:
-                delay = f.hang_seconds * 1000
+                # Hang, but notice when the client gives up, as a real server's connection would.
+                until = asyncio.get_running_loop().time() + f.hang_seconds
+                while asyncio.get_running_loop().time() < until:
+                    await asyncio.sleep(0.05)
+                    if await request.is_disconnected():
+                        count(499)
+                        return Response(status_code=499)
+            delay = f.latency_ms + (rng.uniform(0, f.jitter_ms) if f.jitter_ms else 0)
             if delay:
                 await asyncio.sleep(delay / 1000)
             if f.error_500_rate and rng.random() < f.error_500_rate:
