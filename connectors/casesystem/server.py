@@ -25,6 +25,7 @@ from robots.contract import validator
 from robots.contract.validate import PERIOD, PERSONNUMMER, application_problems
 from robots.privacy import mask
 
+MAX_AMOUNT = 10_000_000  # kronor; anything larger is garbage, and must not overflow the ledger's integers
 PNR_PATTERN = f"^{PERSONNUMMER.pattern}$"
 PERIOD_PATTERN = f"^{PERIOD.pattern}$"
 
@@ -95,7 +96,7 @@ class History(BaseModel):
     model_config = ConfigDict(extra="forbid")
     consecutive_months_on_assistance: int = Field(ge=0, le=1200)
     jobbstimulans_months_used: int = Field(ge=0, le=1200)
-    previous_rent: int | None = Field(default=None, ge=0)
+    previous_rent: int | None = Field(default=None, ge=0, le=MAX_AMOUNT)
     previous_members: list[Annotated[str, Field(pattern=PNR_PATTERN)]] | None = None
     last_period: str | None = Field(default=None, pattern=PERIOD_PATTERN)
 
@@ -239,7 +240,7 @@ def create_app(db_path: Path) -> FastAPI:
     @app.get("/applications", summary="Applications by status, oldest first, a page at a time")
     def list_applications(status: Literal["submitted", "claimed", "referred", "decided"] = "submitted",
                           limit: Annotated[int, Query(ge=1, le=500)] = 100,
-                          after: Annotated[int, Query(ge=0, description="the `next` of the previous page")] = 0) -> dict:
+                          after: Annotated[int, Query(ge=0, le=2**62, description="the `next` of the previous page")] = 0) -> dict:
         with transaction() as db:
             rows = db.execute(
                 "SELECT seq, id, period, status, submitted_at FROM applications WHERE status = ? AND seq > ? ORDER BY seq LIMIT ?",
@@ -306,6 +307,8 @@ def create_app(db_path: Path) -> FastAPI:
             raise HTTPException(422, f"the decision is for {decision['application_id']!r}, not {application_id!r}")
         if decision["outcome"] == "granted" and "amount" not in decision:
             raise HTTPException(422, "a granted decision needs an amount")
+        if decision.get("amount", 0) > MAX_AMOUNT:
+            raise HTTPException(422, f"amount: {decision['amount']} kr is not a monthly amount this system pays (at most {MAX_AMOUNT})")
         canonical = json.dumps(decision, sort_keys=True, ensure_ascii=False)
         with transaction(write=True) as db:
             row = row_or_404(db, application_id)
