@@ -66,16 +66,56 @@ def decide(application: Path, registry: Path, policy: Path | None, norms: Path |
 
 
 @main.command()
-@click.option("--applications", "count", type=click.IntRange(1, 1_000_000), default=200, show_default=True,
-              help="How many synthetic applications to decide.")
+@click.option("--applications", "count", type=click.IntRange(1, 100_000), default=300, show_default=True,
+              help="How many synthetic applications to seed and decide.")
 @click.option("--seed", type=int, default=2023, show_default=True, help="Random seed: the same seed, the same applications.")
 @click.option("--period", default="2023-11", show_default=True, help="Month applied for, YYYY-MM.")
 def demo(count: int, seed: int, period: str) -> None:
-    """Decide the bundled example and a batch of synthetic applications, and say what was decided and why."""
+    """The whole product on synthetic data: stand-ins, seeding, robot runs, and what was decided and why."""
     from robots.demo import run_demo
 
     try:
         run_demo(count=count, seed=seed, period=period)
+    except ConfigError as e:
+        fail(str(e))
+
+
+@main.command("run")
+def run_once() -> None:
+    """One pass of the bots now, through the Robot Framework tasks; its log goes to logs/runs/<run id>/."""
+    from robots.runner import run_tasks
+    from robots.status import status_report
+    from robots.store import open_store
+
+    try:
+        run_id, rc, outdir = run_tasks(console="dotted")
+    except ConfigError as e:
+        fail(str(e))
+    click.echo(f"\nrun {run_id}: {'ok' if rc == 0 else f'{rc} task(s) failed'} — log: {outdir / 'log.html'}\n")
+    click.echo(status_report(open_store(), runs=1))
+    sys.exit(1 if rc else 0)
+
+
+@main.command()
+def status() -> None:
+    """Work items by state, the oldest open one against its deadline, the last runs."""
+    from robots.status import status_report
+    from robots.store import open_store
+
+    click.echo(status_report(open_store()))
+
+
+@main.command()
+def scheduler() -> None:
+    """Run passes on the schedule in config/casebot.toml until SIGTERM or Ctrl-C."""
+    import logging
+
+    from robots.config import load_settings
+    from robots.scheduler import run_scheduler
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        run_scheduler(load_settings())
     except ConfigError as e:
         fail(str(e))
 

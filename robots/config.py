@@ -115,6 +115,12 @@ Agency = Literal[AGENCIES]  # type: ignore[valid-type]
 class _Registry(_Strict):
     adult_sources: list[Agency] = Field(min_length=1)
     child_sources: list[Agency] = Field(min_length=1)
+    fetch_attempts: int = Field(ge=1, le=100)
+    fetch_retry_seconds: int = Field(ge=1, le=86_400)
+
+
+class _Sample(_Strict):
+    share: float = Field(ge=0.0, le=1.0)
 
 
 class _PolicyFile(_Strict):
@@ -124,6 +130,7 @@ class _PolicyFile(_Strict):
     assets: _Assets
     amount: _AmountLimit
     registry: _Registry
+    sample: _Sample
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -198,6 +205,9 @@ def load_policy(path: Path | None = None) -> Policy:
         amount_limit=f.amount.limit,
         adult_sources=tuple(f.registry.adult_sources),
         child_sources=tuple(f.registry.child_sources),
+        fetch_attempts=f.registry.fetch_attempts,
+        fetch_retry_seconds=f.registry.fetch_retry_seconds,
+        sample_share=f.sample.share,
     )
 
 
@@ -226,3 +236,58 @@ def load_seed_mix(path: Path | None = None) -> SeedMix:
     """The mix of synthetic applications (config/seed.toml)."""
     f: _SeedFile = _parse(_SeedFile, path or CONFIG_DIR / "seed.toml")
     return SeedMix(clean=f.clean, weights={k: v for k, v in f.reasons.items() if v > 0})
+
+
+class _Worker(_Strict):
+    robot_id: str = Field(min_length=1, max_length=100)
+    batch_size: int = Field(ge=1, le=10_000)
+    lease_seconds: int = Field(ge=1, le=86_400)
+    claim_seconds: int = Field(ge=60, le=7 * 86_400)
+
+
+class _Database(_Strict):
+    url: str = ""
+
+
+class _Service(_Strict):
+    url: str = Field(min_length=1)
+
+
+class _Gateway(_Service):
+    max_concurrency: int = Field(ge=1, le=1000)
+
+
+class _Schedule(_Strict):
+    cron: str = Field(min_length=9)
+    timezone: str = Field(min_length=1)
+    misfire_grace_seconds: int = Field(ge=1, le=86_400)
+
+    @field_validator("cron")
+    @classmethod
+    def _cron(cls, cron: str) -> str:
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            CronTrigger.from_crontab(cron)
+        except ValueError as e:
+            raise ValueError(f"not a cron expression ({e})") from None
+        return cron
+
+
+class Settings(_Strict):
+    """config/casebot.toml: how the worker runs."""
+
+    worker: _Worker
+    database: _Database
+    casesystem: _Service
+    ssbtek: _Gateway
+    schedule: _Schedule
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """config/casebot.toml, with CASEBOT_DATABASE_URL, CASEBOT_CASESYSTEM_URL and CASEBOT_SSBTEK_URL on top."""
+    settings: Settings = _parse(Settings, path or CONFIG_DIR / "casebot.toml")
+    env = {k: os.environ.get(f"CASEBOT_{k.upper()}_URL") for k in ("database", "casesystem", "ssbtek")}
+    return settings.model_copy(update={
+        k: getattr(settings, k).model_copy(update={"url": v}) for k, v in env.items() if v
+    })

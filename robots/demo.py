@@ -1,62 +1,118 @@
-"""`casebot demo`: the decision engine on the bundled example and on synthetic applications.
+"""`casebot demo`: the whole product on one machine, on synthetic data.
 
-Everything is synthetic. The full pipeline demo (stubs, bots, write back) builds on this.
+Starts both stand-ins as child processes, seeds them, runs the Robot Framework tasks pass after pass
+until every application is decided and written back or with a caseworker, prints what was decided and
+why, and stops everything it started.
 """
 
 from __future__ import annotations
 
 import json
-import random
+import os
+import shutil
+import statistics
 import time
 from collections import Counter
+from pathlib import Path
 
 import click
+from sqlalchemy import select
 
-from robots.config import CONFIG_DIR, load_norms, load_policy
+from connectors.casesystem.client import CaseSystemClient
+from connectors.serving import DATA_DIR, StubProcess
+from connectors.ssbtek.client import GatewayClient
+from robots.bots.sla_watch import OPEN
+from robots.config import load_seed_mix
 from robots.contract import EXAMPLES
-from robots.decide import decide
 from robots.explain import explain
 from robots.rules.reasons import kr
-from robots.synthetic import MUTATIONS, case_for
+from robots.seed import seed_stubs
+from robots.store import WorkItem, open_store
+from robots.synthetic import population
 
-# The share of clean repeat applications; the rest spread evenly over the reasons in MUTATIONS.
-CLEAN_SHARE = 0.7
+MAX_PASSES = 50
+
+
+def _open_items(store) -> int:
+    with store.sessions() as session:
+        return len(session.scalars(select(WorkItem.id).where(OPEN)).all())
 
 
 def run_demo(count: int, seed: int, period: str) -> None:
-    norms, policy = load_norms(), load_policy()
-    click.echo(f"casebot demo: norm tables {sorted(norms)} and policy from {CONFIG_DIR}\n")
+    from robots.config import load_norms, load_policy
+    from robots.decide import decide
+    from robots.runner import run_tasks
 
+    folder = DATA_DIR / "demo"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
     example = EXAMPLES / "repeat-single-parent"
-    application = json.loads(example.with_suffix(".application.json").read_text(encoding="utf-8"))
-    answers = json.loads(example.with_suffix(".registry.json").read_text(encoding="utf-8"))
-    click.echo("The bundled example (a single parent with two children):")
-    click.echo(explain(decide(application, answers, norms, policy)) + "\n")
+    click.echo("The worked example (a single parent with two children), decided by the rules:")
+    click.echo(explain(decide(json.loads(example.with_suffix(".application.json").read_text(encoding="utf-8")),
+                              json.loads(example.with_suffix(".registry.json").read_text(encoding="utf-8")),
+                              load_norms(), load_policy())) + "\n")
 
-    rng = random.Random(seed)
-    reasons = list(MUTATIONS)
-    decisions = []
-    started = time.perf_counter()
-    with click.progressbar(range(count), label=f"Deciding {count} synthetic applications", file=click.get_text_stream("stderr")) as bar:
-        for i in bar:
-            reason = None if rng.random() < CLEAN_SHARE else rng.choice(reasons)
-            application, answers = case_for(rng, f"DEMO-{seed}-{i:06d}", period, reason)
-            decisions.append(decide(application, answers, norms, policy))
-    elapsed = time.perf_counter() - started
+    click.echo(f"Starting the stand-ins for the register gateway and the case system (data in {folder}) …")
+    with StubProcess("ssbtek", folder / "ssbtek.sqlite3") as gateway_stub, StubProcess("casesystem", folder / "casesystem.sqlite3") as cases_stub:
+        os.environ.update(CASEBOT_SSBTEK_URL=gateway_stub.url, CASEBOT_CASESYSTEM_URL=cases_stub.url,
+                          CASEBOT_DATABASE_URL=f"sqlite:///{folder / 'casebot.sqlite3'}")
+        cases = population(count, seed, period, load_seed_mix())
+        with GatewayClient(gateway_stub.url) as gateway, click.progressbar(
+            length=count, label=f"Seeding {count} synthetic applications", file=click.get_text_stream("stderr")
+        ) as bar:
+            seed_stubs(cases, seed, CaseSystemClient(cases_stub.url), gateway, progress=bar.update)
 
-    granted = [d for d in decisions if d["outcome"] == "granted"]
-    referred = [d for d in decisions if d["outcome"] == "referred"]
-    by_reason = Counter(r["code"] for d in referred for r in {r["code"]: r for r in d["reasons"]}.values())
-    click.echo(f"\nDecided {len(decisions)} applications for {period} in {elapsed:.2f} s ({len(decisions) / elapsed:,.0f}/s):")
-    click.echo(f"  granted  {len(granted):6d}   total {kr(sum(d['amount'] for d in granted))}")
-    click.echo(f"  referred {len(referred):6d}   (an application can carry several reasons)")
-    for code, n in by_reason.most_common():
-        click.echo(f"    {code:28s} {n:6d}")
-    click.echo("\nOne of each outcome, explained:")
+        store = open_store()
+        started, runs = time.perf_counter(), []
+        with click.progressbar(length=count, label="Robot runs deciding", file=click.get_text_stream("stderr")) as bar:
+            done = 0
+            for _ in range(MAX_PASSES):
+                run_id, rc, outdir = run_tasks(console="none")
+                runs.append((run_id, rc, outdir))
+                with store.sessions() as session:
+                    items = session.scalar(select(WorkItem.id).order_by(WorkItem.id.desc()).limit(1)) or 0
+                now_done = max(0, min(count, items) - _open_items(store))
+                bar.update(now_done - done)
+                done = now_done
+                if done >= count and _open_items(store) == 0:
+                    break
+        elapsed = time.perf_counter() - started
+        summarize(store, count, elapsed, runs)
+        store.engine.dispose()
+    click.echo("Both stand-ins are stopped; nothing is left running.")
+
+
+def summarize(store, count: int, elapsed: float, runs: list) -> None:
+    with store.sessions() as session:
+        items = list(session.scalars(select(WorkItem).order_by(WorkItem.id)))
+    granted = [i for i in items if i.outcome == "granted" and i.written_at]
+    referred = [i for i in items if i.outcome == "referred" and i.written_at]
+    failed = [i for i in items if i.state == "FAILED"]
+    reasons = Counter(code for i in referred for code in {r["code"] for r in i.decision["reasons"]})
+    waits = sorted((i.written_at - i.submitted_at).total_seconds() for i in granted + referred)
+    click.echo(f"\n{len(items)} applications taken from the case system in {len(runs)} runs, {elapsed:.1f} s of robot time "
+               f"({len(granted + referred) / elapsed:.1f} decisions a second):")
+    click.echo(f"  granted and paid            {len(granted):6d}   total {kr(sum(i.amount for i in granted))}"
+               f", of which {sum(1 for i in granted if i.sampled)} on the stickprov follow-up list")
+    click.echo(f"  referred to a caseworker    {len(referred):6d}   by reason (an application can carry several):")
+    for code, n in reasons.most_common():
+        click.echo(f"      {code:28s} {n:6d}")
+    if failed:
+        click.echo(f"  FAILED (a person must look) {len(failed):6d}")
+    not_done = count - len(granted) - len(referred) - len(failed)
+    if not_done:
+        click.echo(f"  still open                  {not_done:6d}   (run `casebot run` again, or see `casebot status`)")
+    if waits:
+        p95 = waits[min(len(waits) - 1, int(len(waits) * 0.95))]
+        click.echo(f"  time from receipt to written decision: median {statistics.median(waits):.1f} s, p95 {p95:.1f} s")
+    click.echo("\nOne of each, explained:")
     shown = set()
-    for d in decisions:
-        kind = d["outcome"] if d["outcome"] == "granted" else d["reasons"][0]["code"]
+    for i in granted[:1] + referred:
+        kind = i.outcome if i.outcome == "granted" else i.decision["reasons"][0]["code"]
         if kind not in shown and len(shown) < 4:
             shown.add(kind)
-            click.echo(explain(d))
-    click.echo("\nDecide your own: casebot decide APPLICATION.json --registry REGISTRY.json  (see README.md)")
+            click.echo(explain(i.decision))
+    last = runs[-1][2] if runs else None
+    click.echo(f"\nRun logs (Robot Framework): {Path(last).parent if last else 'none'}/<run id>/log.html — the last one: {last}/log.html")
+    click.echo(f"The worker's store with the audit trail: {store.engine.url.database}")
+    click.echo("A caseworker console for the referred applications is not part of casebot yet.")

@@ -29,6 +29,8 @@ MAX_AMOUNT = 10_000_000  # kronor; anything larger is garbage, and must not over
 PNR_PATTERN = f"^{PERSONNUMMER.pattern}$"
 PERIOD_PATTERN = f"^{PERIOD.pattern}$"
 
+# received_at is when the case system received the application: the official time the service level
+# counts from (the applicant's own submitted_at is kept in the application, untrusted).
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS applications (
     seq INTEGER PRIMARY KEY,
@@ -40,7 +42,7 @@ CREATE TABLE IF NOT EXISTS applications (
     claimed_by TEXT,
     lease_until REAL,
     body TEXT NOT NULL,
-    submitted_at TEXT NOT NULL
+    received_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS applications_status ON applications (status, seq);
 CREATE TABLE IF NOT EXISTS events (
@@ -166,7 +168,7 @@ def create_app(db_path: Path) -> FastAPI:
             "status": row["status"],
             "claimed_by": row["claimed_by"],
             "lease_until": row["lease_until"],
-            "submitted_at": row["submitted_at"],
+            "received_at": row["received_at"],
             "events": [
                 {"at": e["at"], "actor": e["actor"], "event": e["event"], "detail": json.loads(e["detail"]) if e["detail"] else None}
                 for e in db.execute("SELECT * FROM events WHERE application_id = ? ORDER BY seq", (row["id"],))
@@ -227,10 +229,9 @@ def create_app(db_path: Path) -> FastAPI:
             history = history_of(db, household, body["period"])
             stored = {"application_id": application_id, **body, **({"history": history} if history else {})}
             db.execute(
-                "INSERT INTO applications (seq, id, idempotency_key, household, period, status, body, submitted_at)"
+                "INSERT INTO applications (seq, id, idempotency_key, household, period, status, body, received_at)"
                 " VALUES (?, ?, ?, ?, ?, 'submitted', ?, ?)",
-                (seq, application_id, idempotency_key, household, body["period"], json.dumps(stored, ensure_ascii=False),
-                 body.get("submitted_at") if isinstance(body.get("submitted_at"), str) else now()),
+                (seq, application_id, idempotency_key, household, body["period"], json.dumps(stored, ensure_ascii=False), now()),
             )
             problems = application_problems(stored)
             event(db, application_id, "e-service", "submitted",
@@ -243,10 +244,10 @@ def create_app(db_path: Path) -> FastAPI:
                           after: Annotated[int, Query(ge=0, le=2**62, description="the `next` of the previous page")] = 0) -> dict:
         with transaction() as db:
             rows = db.execute(
-                "SELECT seq, id, period, status, submitted_at FROM applications WHERE status = ? AND seq > ? ORDER BY seq LIMIT ?",
+                "SELECT seq, id, period, status, received_at FROM applications WHERE status = ? AND seq > ? ORDER BY seq LIMIT ?",
                 (status, after, limit + 1),
             ).fetchall()
-        items = [{"application_id": r["id"], "period": r["period"], "status": r["status"], "submitted_at": r["submitted_at"]} for r in rows[:limit]]
+        items = [{"application_id": r["id"], "period": r["period"], "status": r["status"], "received_at": r["received_at"]} for r in rows[:limit]]
         return {"items": items, "next": rows[limit - 1]["seq"] if len(rows) > limit else None}
 
     @app.get("/applications/{application_id}", summary="One application with its history, decisions and payments")

@@ -68,3 +68,7 @@ class Policy:
     amount_limit: int
     adult_sources: tuple[str, ...]
     child_sources: tuple[str, ...]
+    # Operational parts, read by the bots, not the rules:
+    fetch_attempts: int = 5
+    fetch_retry_seconds: int = 60
+    sample_share: float = 0.05

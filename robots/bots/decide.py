@@ -1,0 +1,36 @@
+"""Decide: the rules engine on the application and the register data as received (robots.decide, the
+same function `casebot decide` uses). The decision is stored before it is written back, so the write
+back always sends the same decision under the same id."""
+
+from __future__ import annotations
+
+from robots.bots.context import Context
+from robots.decide import decide as decide_application
+from robots.store.models import State, WorkItem
+from robots.store.queue import latest_answers, lease, release
+
+
+def decision_id(item: WorkItem) -> str:
+    """Stable per work item, so writing back twice is one decision."""
+    return f"casebot-{item.application_id}-{item.period}"
+
+
+def decide(ctx: Context) -> dict[str, int]:
+    counts = {"granted": 0, "referred": 0}
+    with ctx.store.unit_of_work() as session:
+        items = lease(session, [State.READY], **ctx.lease_args())
+    for item in items:
+        with ctx.store.unit_of_work() as session:
+            it = session.get(WorkItem, item.id)
+            decision = decide_application(it.application, latest_answers(session, it.id), ctx.norms, ctx.policy)
+            it.decision, it.decision_id, it.outcome = decision, decision_id(it), decision["outcome"]
+            it.amount = decision.get("amount")
+            it.decided_at = ctx.clock()
+            it.state = State.DECIDED if decision["outcome"] == "granted" else State.REFERRED
+            release(it)
+            ctx.store.audit(session, "decided", {
+                "outcome": decision["outcome"], "amount": decision.get("amount"), "rules_version": decision["rules_version"],
+                "reasons": [r["code"] for r in decision["reasons"]],
+            }, it.id, ctx.run_id)
+        counts[decision["outcome"]] += 1
+    return counts

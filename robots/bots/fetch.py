@@ -1,0 +1,81 @@
+"""Fetch: register data for every member of every claimed household, concurrently within the
+gateway's limits. A member without an answer, or an agency that failed, is not "no data": the item
+waits and is fetched again with backoff; after the policy's attempts, or close to the deadline, it
+goes on to be decided with what came back, and the rules refer it (REGISTRY_UNAVAILABLE).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from connectors.errors import ConnectorError
+from connectors.ssbtek.client import HouseholdAnswers, HouseholdRequest
+from robots.bots.context import Context
+from robots.contract.validate import application_problems
+from robots.store.models import RegisterAnswer, State, WorkItem
+from robots.store.queue import lease, release
+
+GIVE_UP_BEFORE_DEADLINE = timedelta(hours=1)
+MAX_BACKOFF = timedelta(minutes=60)
+
+
+def agencies_for(role: str, ctx: Context) -> tuple[str, ...]:
+    return ctx.policy.child_sources if role == "child" else ctx.policy.adult_sources
+
+
+def request_for(item: WorkItem, ctx: Context) -> HouseholdRequest:
+    members = item.application["household"]["members"]
+    return HouseholdRequest(item.application_id, item.period, [(m["personnummer"], agencies_for(m["role"], ctx)) for m in members])
+
+
+def what_failed(result: HouseholdAnswers) -> list[str]:
+    failed = [f"no answer for a member: {why}" for why in result.failures.values()]
+    for answer in result.answers:
+        failed += [f"{agency}: {s.get('error') or 'error'}" for agency, s in answer["sources"].items() if s["status"] != "ok"]
+    return failed
+
+
+def fetch(ctx: Context) -> dict[str, int]:
+    counts = {"ready": 0, "waiting": 0, "given_up": 0, "invalid": 0}
+    with ctx.store.unit_of_work() as session:
+        items = lease(session, [State.CLAIMED, State.WAITING], **ctx.lease_args())
+    # An application that breaks the contract needs no register data: it goes straight to a caseworker.
+    invalid = [i for i in items if application_problems(i.application)]
+    valid = [i for i in items if i not in invalid]
+    for item in invalid:
+        with ctx.store.unit_of_work() as session:
+            it = session.get(WorkItem, item.id)
+            it.state = State.READY
+            release(it)
+            ctx.store.audit(session, "fetch skipped: invalid application", {}, it.id, ctx.run_id)
+        counts["invalid"] += 1
+    for item in valid:  # keep the case system's hold while the item is ours
+        if item.state == State.WAITING:
+            try:
+                ctx.casesystem.claim(item.application_id, ctx.robot, ctx.settings.worker.claim_seconds)
+            except ConnectorError as e:
+                ctx.log.warning("fetch: could not renew the claim of %s: %s", item.application_id, e)
+    results = ctx.gateway.fetch([request_for(i, ctx) for i in valid]) if valid else []
+    now = ctx.clock()
+    for item, result in zip(valid, results):
+        failed = what_failed(result)
+        with ctx.store.unit_of_work() as session:
+            it = session.get(WorkItem, item.id)
+            attempt = it.attempts + 1
+            for answer in result.answers:
+                session.add(RegisterAnswer(item_id=it.id, attempt=attempt, answer=answer))
+            give_up = attempt >= ctx.policy.fetch_attempts or now >= it.deadline - GIVE_UP_BEFORE_DEADLINE
+            if not failed or give_up:
+                it.state, it.attempts, it.next_attempt_at = State.READY, 0, None
+                it.last_error = "; ".join(failed)[:2000] or None
+                counts["given_up" if failed else "ready"] += 1
+            else:
+                backoff = min(timedelta(seconds=ctx.policy.fetch_retry_seconds * 2 ** (attempt - 1)), MAX_BACKOFF)
+                it.state, it.attempts, it.next_attempt_at = State.WAITING, attempt, now + backoff
+                it.last_error = "; ".join(failed)[:2000]
+                counts["waiting"] += 1
+            release(it)
+            ctx.store.audit(session, "fetched", {
+                "attempt": attempt, "answers": len(result.answers), "failed": len(failed), "state": str(it.state),
+            }, it.id, ctx.run_id)
+    return counts

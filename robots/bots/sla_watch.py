@@ -1,0 +1,28 @@
+"""SLA watch: every application not yet decided and written back by its deadline is reported loudly."""
+
+from __future__ import annotations
+
+from sqlalchemy import and_, or_, select
+
+from robots.bots.context import Context
+from robots.store.models import State, WorkItem
+
+# Items still on their way to a decision in the case system.
+OPEN = or_(
+    WorkItem.state.in_([State.NEW, State.CLAIMED, State.WAITING, State.READY, State.DECIDED]),
+    and_(WorkItem.state == State.REFERRED, WorkItem.written_at.is_(None)),
+)
+
+
+def overdue(ctx: Context) -> list[WorkItem]:
+    with ctx.store.sessions() as session:
+        return list(session.scalars(select(WorkItem).where(OPEN, WorkItem.deadline < ctx.clock()).order_by(WorkItem.deadline)))
+
+
+def sla_watch(ctx: Context) -> dict[str, int]:
+    late = overdue(ctx)
+    for item in late:
+        ctx.log.error("SLA BREACHED: %s (%s) was due %s and is still %s%s", item.application_id, item.period,
+                      item.deadline.isoformat(timespec="minutes"), item.state,
+                      f" — last error: {item.last_error[:200]}" if item.last_error else "")
+    return {"overdue": len(late)}

@@ -1,0 +1,79 @@
+"""Robot Framework keywords for tasks/casebot.robot: thin, one keyword a step, each working on a batch.
+
+Keywords log counts and application ids, never personnummer. Failures carry a class: a system problem
+fails the task (the next run retries); business problems never fail a task, they go to a caseworker.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from robot.api import SkipExecution, logger
+from robot.libraries.BuiltIn import BuiltIn
+
+from robots.pipeline import STEPS, AnotherRunIsActive, Worker, new_run_id
+
+_STEP = dict(STEPS)
+
+
+class CasebotKeywords:
+    ROBOT_LIBRARY_SCOPE = "GLOBAL"
+
+    def __init__(self) -> None:
+        self.worker: Worker | None = None
+        self.ctx = self.lock = None
+        self.counts: dict[str, dict] = {}
+
+    def start_run(self) -> None:
+        """Open the store and the connections and record the run. Skips every task when another run is active."""
+        self.worker = Worker.from_config()
+        variables = BuiltIn()
+        run_id = variables.get_variable_value("${RUN_ID}") or new_run_id()
+        try:
+            self.ctx, self.lock = self.worker.start_run(run_id, Path(variables.get_variable_value("${OUTPUT_DIR}")))
+        except AnotherRunIsActive as e:
+            self.worker.close()
+            raise SkipExecution(str(e)) from None
+        logger.info(f"run {run_id}; store {self.worker.store.engine.url.render_as_string(hide_password=True)}")
+
+    def _step(self, name: str) -> dict:
+        counts = _STEP[name](self.ctx)
+        self.counts[name] = counts
+        logger.info(", ".join(f"{k} {v}" for k, v in counts.items()))
+        return counts
+
+    def take_submitted_applications(self) -> None:
+        """Claim every submitted application in the case system and make a work item of each."""
+        self._step("intake")
+
+    def fetch_register_data(self) -> None:
+        """Ask the register gateway about every member of every claimed household."""
+        self._step("fetch")
+
+    def decide_ready_applications(self) -> None:
+        """Apply the rules: grant, or refer to a caseworker with reasons."""
+        self._step("decide")
+
+    def draw_stickprov_among_grants(self) -> None:
+        """Put the policy's share of grants on the follow-up list, by a recorded random draw."""
+        self._step("sample")
+
+    def write_back_decisions(self) -> None:
+        """Record each decision in the case system; a grant is paid once."""
+        self._step("write_back")
+
+    def report_overdue_applications(self) -> None:
+        """Warn about every application past its deadline."""
+        counts = self._step("sla_watch")
+        if counts["overdue"]:
+            logger.warn(f"{counts['overdue']} applications are past their deadline: see `casebot status`")
+
+    def finish_run(self) -> None:
+        """Record how the run ended and close the connections."""
+        if self.worker is None or self.ctx is None:
+            return
+        status = BuiltIn().get_variable_value("${SUITE STATUS}") or "PASS"
+        self.worker.finish_run(self.ctx, self.lock, self.counts, "ok" if status == "PASS" else "failed",
+                               None if status == "PASS" else BuiltIn().get_variable_value("${SUITE MESSAGE}"))
+        self.worker.close()
+        self.worker = self.ctx = self.lock = None

@@ -1,0 +1,108 @@
+"""One pass of the bots, and the worker that runs passes.
+
+The steps in order: intake, fetch, decide, sample, write back, SLA watch. `casebot run` and the
+scheduler run a pass through the Robot Framework tasks in tasks/ (robots/keywords.py calls the steps
+below); tests and benchmarks may call `Worker.run_pass` directly. Either way, one run at a time.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from connectors.casesystem.client import CaseSystemClient
+from connectors.ssbtek.client import GatewayClient
+from robots.bots.context import Context
+from robots.bots.decide import decide
+from robots.bots.fetch import fetch
+from robots.bots.intake import intake
+from robots.bots.sample import sample
+from robots.bots.sla_watch import sla_watch
+from robots.bots.write_back import write_back
+from robots.config import Settings, load_norms, load_policy, load_settings
+from robots.store import Run, Store, open_store
+from robots.store.lock import RunLock
+from robots.store.models import utcnow
+
+STEPS: tuple[tuple[str, Callable[[Context], dict]], ...] = (
+    ("intake", intake),
+    ("fetch", fetch),
+    ("decide", decide),
+    ("sample", sample),
+    ("write_back", write_back),
+    ("sla_watch", sla_watch),
+)
+ROOT = Path(__file__).resolve().parent.parent
+LOGS = ROOT / "logs" / "runs"
+
+log = logging.getLogger("casebot.pipeline")
+
+
+class AnotherRunIsActive(Exception):
+    """Only one run at a time; the other one is still going."""
+
+
+def new_run_id() -> str:
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+@dataclass
+class Worker:
+    """Everything a pass needs, built once: store, clients, parameters."""
+
+    settings: Settings
+    store: Store
+    casesystem: CaseSystemClient
+    gateway: GatewayClient
+    norms: dict = field(default_factory=load_norms)
+    policy: object = field(default_factory=load_policy)
+
+    @classmethod
+    def from_config(cls, settings: Settings | None = None) -> Worker:
+        settings = settings or load_settings()
+        return cls(
+            settings=settings,
+            store=open_store(settings.database.url or None),
+            casesystem=CaseSystemClient(settings.casesystem.url),
+            gateway=GatewayClient(settings.ssbtek.url, max_concurrency=settings.ssbtek.max_concurrency),
+        )
+
+    def close(self) -> None:
+        self.gateway.close()
+        self.store.engine.dispose()
+
+    def start_run(self, run_id: str | None = None, log_dir: Path | None = None) -> tuple[Context, RunLock]:
+        lock = RunLock(self.store)
+        if not lock.acquire():
+            raise AnotherRunIsActive("another casebot run is active on this store; this one is skipped")
+        run_id = run_id or new_run_id()
+        seed = secrets.randbits(31)
+        with self.store.unit_of_work() as session:
+            session.add(Run(id=run_id, sample_seed=seed, counts={}, log_dir=str(log_dir) if log_dir else None))
+        ctx = Context(self.store, self.casesystem, self.gateway, self.norms, self.policy, self.settings, run_id, seed)  # type: ignore[arg-type]
+        return ctx, lock
+
+    def finish_run(self, ctx: Context, lock: RunLock, counts: dict, outcome: str, error: str | None = None) -> None:
+        try:
+            with self.store.unit_of_work() as session:
+                run = session.get(Run, ctx.run_id)
+                run.finished_at, run.outcome, run.counts, run.error = utcnow(), outcome, counts, error
+        finally:
+            lock.release()
+
+    def run_pass(self, run_id: str | None = None) -> dict[str, dict]:
+        """Every step once, in order; returns the counts of each."""
+        ctx, lock = self.start_run(run_id)
+        counts: dict[str, dict] = {}
+        try:
+            for name, step in STEPS:
+                counts[name] = step(ctx)
+        except BaseException as e:
+            self.finish_run(ctx, lock, counts, "failed" if isinstance(e, Exception) else "interrupted", repr(e))
+            raise
+        self.finish_run(ctx, lock, counts, "ok")
+        return counts

@@ -1,0 +1,62 @@
+"""`casebot scheduler`: runs a pass on the configured schedule, on Swedish working days only.
+
+APScheduler 3 (pinned < 4). One job; max_instances=1 and the store's run lock keep it to one run at a
+time; coalesce folds missed runs into one; misfire_grace_time says how late a run may still start.
+SIGTERM or SIGINT stops taking new runs and lets the current one finish its batch before exiting.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+from datetime import datetime
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+from robots.bots.sla import STOCKHOLM, is_working_day
+from robots.config import Settings
+from robots.runner import run_tasks
+
+log = logging.getLogger("casebot.scheduler")
+
+
+def scheduled_pass() -> None:
+    today = datetime.now(STOCKHOLM).date()
+    if not is_working_day(today):
+        log.info("%s is not a working day: no run", today)
+        return
+    run_id, rc, outdir = run_tasks(console="none")
+    (log.info if rc == 0 else log.error)("run %s: %s; log %s", run_id, "ok" if rc == 0 else f"{rc} task(s) failed", outdir / "log.html")
+
+
+def build_scheduler(settings: Settings) -> BlockingScheduler:
+    s = settings.schedule
+    scheduler = BlockingScheduler(timezone=s.timezone)
+    scheduler.add_job(
+        scheduled_pass,
+        CronTrigger.from_crontab(s.cron, timezone=s.timezone),
+        id="casebot-pass",
+        name="casebot pass",
+        max_instances=1,  # never two passes at once
+        coalesce=True,  # a backlog of missed runs becomes one run
+        misfire_grace_time=s.misfire_grace_seconds,  # a late run still starts within this; later, it is skipped
+        replace_existing=True,
+    )
+    return scheduler
+
+
+def run_scheduler(settings: Settings) -> None:
+    scheduler = build_scheduler(settings)
+
+    def stop(signum, _frame) -> None:
+        log.warning("%s: finishing the current run, then stopping", signal.Signals(signum).name)
+        scheduler.shutdown(wait=True)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    job = scheduler.get_jobs()[0]
+    log.info("scheduler started: %r in %s; next run %s", settings.schedule.cron, settings.schedule.timezone,
+             job.trigger.get_next_fire_time(None, datetime.now(STOCKHOLM)))
+    scheduler.start()
+    log.info("scheduler stopped")

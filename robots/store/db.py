@@ -1,0 +1,101 @@
+"""Opening the store: the engine, the schema migrations, and a unit of work."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, select, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from robots.store.models import AuditEvent
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+DEFAULT_URL = f"sqlite:///{Path(os.environ.get('CASEBOT_DATA_DIR') or ROOT / 'data') / 'casebot.sqlite3'}"
+MIGRATIONS = Path(__file__).parent / "migrations"
+GENESIS = "0" * 64
+
+
+def database_url() -> str:
+    return os.environ.get("CASEBOT_DATABASE_URL") or DEFAULT_URL
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    dbapi_connection.isolation_level = None  # let SQLAlchemy's "begin" event below issue BEGIN
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _sqlite_begin_immediate(connection) -> None:
+    """Take the write lock when a transaction starts, so that leasing work is atomic between processes."""
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class Store:
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[Session]:
+        """One transaction: committed when the block ends normally, rolled back otherwise."""
+        with self.sessions() as session, session.begin():
+            yield session
+
+    def audit(self, session: Session, step: str, detail: dict, item_id: int | None = None, run_id: str | None = None) -> AuditEvent:
+        """Append to the hash chain. On PostgreSQL an advisory lock keeps concurrent workers on one chain."""
+        if self.is_postgres:
+            session.execute(text("SELECT pg_advisory_xact_lock(7304)"))
+        last = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)) or GENESIS
+        body = json.dumps({"step": step, "item": item_id, "run": run_id, "detail": detail}, sort_keys=True, ensure_ascii=False)
+        event_ = AuditEvent(item_id=item_id, run_id=run_id, step=step, detail=detail, prev_hash=last,
+                            hash=hashlib.sha256((last + body).encode()).hexdigest())
+        session.add(event_)
+        session.flush()
+        return event_
+
+    def verify_audit_chain(self) -> int | None:
+        """The id of the first event whose hash does not hold, or None when the whole chain holds."""
+        with self.sessions() as session:
+            previous = GENESIS
+            for e in session.scalars(select(AuditEvent).order_by(AuditEvent.id)):
+                body = json.dumps({"step": e.step, "item": e.item_id, "run": e.run_id, "detail": e.detail}, sort_keys=True, ensure_ascii=False)
+                if e.prev_hash != previous or e.hash != hashlib.sha256((previous + body).encode()).hexdigest():
+                    return e.id
+                previous = e.hash
+        return None
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest migration (Alembic)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def open_store(url: str | None = None) -> Store:
+    url = url or database_url()
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, pool_pre_ping=True)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin_immediate)
+    migrate(engine)
+    return Store(engine)

@@ -1,0 +1,119 @@
+"""Tables of the worker's store. States are str enums stored as text."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC datetimes in and out, whatever the database keeps (SQLite keeps naive text)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None:
+            value = value.astimezone(UTC)
+            return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC) if value is not None else value
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class State(StrEnum):
+    NEW = "NEW"  # known, application not yet claimed from the case system
+    CLAIMED = "CLAIMED"  # claimed; register data to fetch
+    WAITING = "WAITING"  # a fetch failed; tried again at next_attempt_at
+    READY = "READY"  # register data in; to decide
+    DECIDED = "DECIDED"  # granted; to write back
+    REFERRED = "REFERRED"  # referred to a caseworker; written back when written_at is set
+    WRITTEN = "WRITTEN"  # the grant is recorded in the case system (and paid once)
+    FAILED = "FAILED"  # a business problem nobody can retry away: a person must look
+    WITHDRAWN = "WITHDRAWN"  # not ours after all: another robot or a person took it first
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class WorkItem(Base):
+    """One application for one period, from the case system to a written decision or a caseworker."""
+
+    __tablename__ = "work_items"
+    __table_args__ = (UniqueConstraint("application_id", "period", name="work_items_application_period"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[str] = mapped_column(String(31))
+    period: Mapped[str] = mapped_column(String(7))
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    application: Mapped[dict | None] = mapped_column(JSON)  # as claimed from the case system
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    deadline: Mapped[datetime] = mapped_column(UTCDateTime)  # end of the next working day after submission
+    attempts: Mapped[int] = mapped_column(Integer, default=0)  # failed tries of the current step
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    lease_owner: Mapped[str | None] = mapped_column(String(100))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    decision_id: Mapped[str | None] = mapped_column(String(100), unique=True)
+    decision: Mapped[dict | None] = mapped_column(JSON)
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    amount: Mapped[int | None] = mapped_column(Integer)
+    sample_draw: Mapped[float | None] = mapped_column()  # the recorded stickprov draw, 0..1
+    sampled: Mapped[bool | None] = mapped_column()  # on the follow-up list for a caseworker
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    written_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class RegisterAnswer(Base):
+    """A register answer as the gateway gave it, kept so that a decision can be re-run and checked."""
+
+    __tablename__ = "register_answers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("work_items.id"), index=True)
+    attempt: Mapped[int] = mapped_column(Integer)
+    answer: Mapped[dict] = mapped_column(JSON)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Run(Base):
+    """One pass of the bots."""
+
+    __tablename__ = "runs"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[str] = mapped_column(String(16), default="running")  # running, ok, failed, interrupted
+    sample_seed: Mapped[int] = mapped_column()  # stickprov draws of this run come from it
+    counts: Mapped[dict] = mapped_column(JSON, default=dict)
+    log_dir: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class AuditEvent(Base):
+    """Append-only, hash-chained: each event's hash covers its content and the previous hash."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("work_items.id"), index=True)
+    run_id: Mapped[str | None] = mapped_column(String(40))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    step: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
