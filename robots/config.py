@@ -287,7 +287,9 @@ class Settings(_Strict):
 def load_settings(path: Path | None = None) -> Settings:
     """config/casebot.toml, with CASEBOT_DATABASE_URL, CASEBOT_CASESYSTEM_URL and CASEBOT_SSBTEK_URL on top."""
     settings: Settings = _parse(Settings, path or CONFIG_DIR / "casebot.toml")
-    env = {k: os.environ.get(f"CASEBOT_{k.upper()}_URL") for k in ("database", "casesystem", "ssbtek")}
-    return settings.model_copy(update={
-        k: getattr(settings, k).model_copy(update={"url": v}) for k, v in env.items() if v
-    })
+    return with_urls(settings, **{k: os.environ.get(f"CASEBOT_{k.upper()}_URL") for k in ("database", "casesystem", "ssbtek")})
+
+
+def with_urls(settings: Settings, **urls: str | None) -> Settings:
+    """The settings with other URLs for database, casesystem or ssbtek (None keeps the configured one)."""
+    return settings.model_copy(update={k: getattr(settings, k).model_copy(update={"url": v}) for k, v in urls.items() if v})

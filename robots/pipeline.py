@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy import update
+
 from connectors.casesystem.client import CaseSystemClient
 from connectors.ssbtek.client import GatewayClient
 from robots.bots.context import Context
@@ -82,6 +84,8 @@ class Worker:
         run_id = run_id or new_run_id()
         seed = secrets.randbits(31)
         with self.store.unit_of_work() as session:
+            # Holding the lock, any run still marked running died without finishing.
+            session.execute(update(Run).where(Run.outcome == "running").values(outcome="interrupted"))
             session.add(Run(id=run_id, sample_seed=seed, counts={}, log_dir=str(log_dir) if log_dir else None))
         ctx = Context(self.store, self.casesystem, self.gateway, self.norms, self.policy, self.settings, run_id, seed)  # type: ignore[arg-type]
         return ctx, lock

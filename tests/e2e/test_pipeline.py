@@ -1,0 +1,189 @@
+"""The worker end to end: every seeded application is decided and written back or referred, each
+decision is what `casebot decide` gives for the same inputs, and a second run changes nothing."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+import requests
+from sqlalchemy import select
+
+from connectors.casesystem.client import CaseSystemClient
+from robots.store import Run, WorkItem, open_store
+from robots.store.queue import latest_answers
+from tests.conftest import run as decide_with_fixed_clock
+
+
+def run_until_done(world, worker, passes=10):
+    for _ in range(passes):
+        worker.run_pass()
+        if world.open_items() == 0:
+            return
+    raise AssertionError(f"{world.open_items()} items still open after {passes} passes")
+
+
+def case_system_state(world):
+    cases = CaseSystemClient(world.cases.url)
+    records = {}
+    for status in ("submitted", "claimed", "referred", "decided"):
+        for item in cases.applications(status):
+            records[item["application_id"]] = cases.get(item["application_id"])
+    return records
+
+
+@pytest.mark.parametrize("which", ["sqlite", "postgres"])
+def test_every_application_ends_written_or_referred_and_matches_casebot_decide(request, which):
+    world = request.getfixturevalue("world" if which == "sqlite" else "postgres_world")
+    seeded = world.seed(80, seed=3)
+    worker = world.worker()
+    run_until_done(world, worker)
+
+    records = case_system_state(world)
+    assert len(records) == 80
+    assert {r["status"] for r in records.values()} <= {"decided", "referred"}
+    store = worker.store
+    with store.sessions() as session:
+        items = {i.application_id: i for i in session.scalars(select(WorkItem))}
+        answers = {i.application_id: latest_answers(session, i.id) for i in items.values()}
+    assert len(items) == 80 and {i.state for i in items.values()} <= {"WRITTEN", "REFERRED"}
+    granted = 0
+    for application_id, record in records.items():
+        [written] = record["decisions"]  # exactly one decision each
+        item = items[application_id]
+        again = decide_with_fixed_clock(record["application"], answers[application_id])
+        for key in ("outcome", "calculation", "reasons", "rules_version"):
+            assert written[key] == again[key], (application_id, key)
+        if written["outcome"] == "granted":
+            granted += 1
+            assert [p["amount"] for p in record["payments"]] == [written["amount"]]
+        else:
+            assert record["payments"] == []
+        assert item.written_at is not None
+    # the mix that was seeded comes out as referrals for those reasons
+    by_id = dict(zip(sorted(records), seeded))
+    for application_id, case in by_id.items():
+        codes = [r["code"] for r in records[application_id]["decisions"][0]["reasons"]]
+        assert case.reason is None or case.reason in codes
+    assert CaseSystemClient(world.cases.url).payments()["count"] == granted
+    assert store.verify_audit_chain() is None
+    worker.close()
+
+
+def test_a_second_run_changes_nothing_and_pays_nothing_twice(world):
+    world.seed(30, seed=4)
+    worker = world.worker()
+    run_until_done(world, worker)
+    before = case_system_state(world)
+    payments = CaseSystemClient(world.cases.url).payments()
+    counts = worker.run_pass()
+    assert counts["intake"]["new"] == 0 and counts["decide"] == {"granted": 0, "referred": 0}
+    assert counts["write_back"]["written"] == 0
+    assert case_system_state(world) == before
+    assert CaseSystemClient(world.cases.url).payments() == payments
+    worker.close()
+
+
+def test_each_written_decision_equals_the_decide_command(world, tmp_path):
+    world.seed(6, seed=5)
+    worker = world.worker()
+    run_until_done(world, worker)
+    with worker.store.sessions() as session:
+        items = list(session.scalars(select(WorkItem)))
+        answers = {i.id: latest_answers(session, i.id) for i in items}
+    for item in items:
+        record = CaseSystemClient(world.cases.url).get(item.application_id)
+        (tmp_path / "a.json").write_text(json.dumps(record["application"]), encoding="utf-8")
+        (tmp_path / "r.json").write_text(json.dumps(answers[item.id]), encoding="utf-8")
+        result = subprocess.run([sys.executable, "-m", "robots", "decide", tmp_path / "a.json", "--registry", tmp_path / "r.json"],
+                                capture_output=True, text=True, timeout=60)
+        cli = json.loads(result.stdout)
+        written = record["decisions"][0]
+        assert {k: cli[k] for k in ("outcome", "calculation", "reasons")} == {k: written[k] for k in ("outcome", "calculation", "reasons")}
+        assert cli.get("amount") == written.get("amount")
+    worker.close()
+
+
+def test_a_failing_agency_waits_then_refers(world):
+    world.seed(5, seed=6)
+    requests.put(world.gateway.url + "/admin/faults", json={"agency_error_rate": 1.0}, timeout=5).raise_for_status()
+    worker = world.worker(fetch_attempts=2, fetch_retry_seconds=1)
+    counts = worker.run_pass()
+    assert counts["fetch"]["waiting"] == 5 and counts["decide"] == {"granted": 0, "referred": 0}
+    import time
+
+    time.sleep(1.2)
+    counts = worker.run_pass()
+    assert counts["fetch"]["given_up"] == 5
+    assert counts["decide"]["referred"] == 5
+    with worker.store.sessions() as session:
+        for item in session.scalars(select(WorkItem)):
+            assert "REGISTRY_UNAVAILABLE" in [r["code"] for r in item.decision["reasons"]]
+            assert item.outcome == "referred"
+    worker.close()
+
+
+def test_a_refused_write_back_fails_the_item_for_a_person(world):
+    from robots.bots.decide import decide
+    from robots.bots.fetch import fetch
+    from robots.bots.intake import intake
+    from robots.bots.write_back import write_back
+
+    world.seed(2, seed=7)
+    cases = CaseSystemClient(world.cases.url)
+    worker = world.worker()
+    ctx, lock = worker.start_run()
+    intake(ctx), fetch(ctx), decide(ctx)
+    with worker.store.sessions() as session:
+        item = session.scalars(select(WorkItem).order_by(WorkItem.id)).first()
+    # before the robot writes back, a caseworker decides the application in the case system
+    by_person = dict(item.decision, outcome="referred", decided_by="caseworker:hs01")
+    by_person.pop("amount", None)
+    cases.put_decision(item.application_id, "manual-1", by_person | {"outcome": "refused"})
+    counts = write_back(ctx)
+    worker.finish_run(ctx, lock, {}, "ok")
+    assert counts["failed"] == 1 and counts["written"] + counts["referred"] == 1
+    with worker.store.sessions() as session:
+        failed = session.get(WorkItem, item.id)
+    assert failed.state == "FAILED" and "already decided" in failed.last_error
+    assert cases.payments(application_id=item.application_id)["count"] == 0
+    assert world.open_items() == 0  # a FAILED item is no longer the robot's: a person has it
+    worker.close()
+
+
+def test_only_one_run_at_a_time(world):
+    from robots.pipeline import AnotherRunIsActive
+
+    first, second = world.worker(), world.worker()
+    ctx, lock = first.start_run()
+    with pytest.raises(AnotherRunIsActive):
+        second.run_pass()
+    first.finish_run(ctx, lock, {}, "ok")
+    second.run_pass()
+    with first.store.sessions() as session:
+        assert [r.outcome for r in session.scalars(select(Run).order_by(Run.started_at))] == ["ok", "ok"]
+    first.close()
+    second.close()
+
+
+def test_stickprov_draws_are_recorded_and_reproducible(world):
+    from robots.bots.sample import draw
+
+    world.seed(60, seed=8)
+    worker = world.worker(sample_share=0.5)
+    run_until_done(world, worker)
+    with worker.store.sessions() as session:
+        seeds = {r.id: r.sample_seed for r in session.scalars(select(Run))}
+        grants = list(session.scalars(select(WorkItem).where(WorkItem.outcome == "granted")))
+        from robots.store.models import AuditEvent
+
+        drawn = {e.item_id: e for e in session.scalars(select(AuditEvent).where(AuditEvent.step == "sample drawn"))}
+    assert grants and all(g.sample_draw is not None for g in grants)
+    for g in grants:
+        event = drawn[g.id]
+        assert draw(event.detail["seed"], g.application_id, g.period) == g.sample_draw
+        assert event.detail["seed"] in seeds.values()
+        assert g.sampled == (g.sample_draw < 0.5)
+        assert g.state == "WRITTEN"  # sampled or not, paid on time
+    assert 0 < sum(g.sampled for g in grants) < len(grants)
+    worker.close()
