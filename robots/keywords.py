@@ -6,14 +6,36 @@ fails the task (the next run retries); business problems never fail a task, they
 
 from __future__ import annotations
 
+import atexit
+import shutil
 from pathlib import Path
 
 from robot.api import SkipExecution, logger
 from robot.libraries.BuiltIn import BuiltIn
 
-from robots.pipeline import STEPS, AnotherRunIsActive, Worker, new_run_id
+from robots.pipeline import LOGS, STEPS, AnotherRunIsActive, Worker, new_run_id
 
 _STEP = dict(STEPS)
+
+
+def _keep_outputs_in_logs(run_id: str) -> None:
+    """`robot --rpa tasks/` writes where it is started; run logs belong in logs/runs/<run id>/. Robot
+    writes output.xml, log.html and report.html after the last keyword, so they are moved when the
+    process exits. (`casebot run` points Robot at logs/runs/<run id>/ itself; nothing moves then.)"""
+    variables = BuiltIn()
+    if Path(variables.get_variable_value("${OUTPUT_DIR}")).resolve().is_relative_to(LOGS.parent):
+        return
+    files = [variables.get_variable_value(f"${{{name}}}") for name in ("OUTPUT_FILE", "LOG_FILE", "REPORT_FILE")]
+    target = LOGS / run_id
+
+    def move() -> None:
+        target.mkdir(parents=True, exist_ok=True)
+        for f in files:
+            if f and f != "NONE" and Path(f).is_file():
+                shutil.move(f, target / Path(f).name)
+        print(f"casebot: Robot's output moved to {target}/")
+
+    atexit.register(move)
 
 
 class CasebotKeywords:
@@ -35,6 +57,7 @@ class CasebotKeywords:
             self.worker.close()
             raise SkipExecution(str(e)) from None
         logger.info(f"run {run_id}; store {self.worker.store.engine.url.render_as_string(hide_password=True)}")
+        _keep_outputs_in_logs(run_id)
 
     def _step(self, name: str) -> dict:
         counts = _STEP[name](self.ctx)

@@ -1,0 +1,111 @@
+"""The Robot Framework tasks on their own, `casebot run` and `status`, and the scheduler."""
+
+import re
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from robots.bots.sla import deadline_for, is_working_day, next_working_day
+from robots.config import load_settings
+from robots.scheduler import build_scheduler
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+PERSONNUMMER = re.compile(r"(19|20)\d{6}-?\d{4}")
+
+
+def test_robot_rpa_tasks_runs_a_pass_on_its_own(world):
+    world.seed(10, seed=31)
+    robot = Path(sys.executable).parent / "robot"
+    result = subprocess.run([str(robot), "--rpa", "tasks/"], cwd=ROOT, env=world.env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "4 tasks, 4 passed, 0 failed" in result.stdout
+    folder = Path(re.search(r"Robot's output moved to (\S+)/", result.stdout).group(1))
+    assert folder.parent == ROOT / "logs" / "runs"
+    output = folder / "output.xml"
+    assert output.is_file() and (folder / "log.html").is_file() and (folder / "report.html").is_file()
+    assert not (ROOT / "output.xml").exists() and not (ROOT / "log.html").exists()
+    assert not PERSONNUMMER.search(output.read_text(encoding="utf-8")), "no personnummer in clear in Robot's output"
+    assert world.open_items() == 0
+
+
+def test_casebot_run_logs_to_its_own_folder_and_status_reports(world):
+    world.seed(12, seed=32)
+    run = subprocess.run([sys.executable, "-m", "robots", "run"], env=world.env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    folder = Path(re.search(r"log: (\S+)/log.html", run.stdout).group(1))
+    assert folder.parent == ROOT / "logs" / "runs" and (folder / "output.xml").is_file()
+    assert not PERSONNUMMER.search((folder / "output.xml").read_text(encoding="utf-8"))
+    status = subprocess.run([sys.executable, "-m", "robots", "status"], env=world.env, capture_output=True, text=True, timeout=60)
+    assert status.returncode == 0
+    assert re.search(r"WRITTEN\s+\d+", status.stdout) and "Nothing is waiting." in status.stdout
+    assert folder.name in status.stdout and " ok " in status.stdout
+
+
+def test_a_second_run_while_one_is_active_is_skipped(world):
+    from robots.runner import run_tasks
+
+    worker = world.worker()
+    ctx, lock = worker.start_run()
+    try:
+        import os
+
+        old = dict(os.environ)
+        os.environ.update(world.env)
+        run_id, rc, outdir = run_tasks(console="none")
+    finally:
+        os.environ.clear()
+        os.environ.update(old)
+        worker.finish_run(ctx, lock, {}, "ok")
+        worker.close()
+    assert rc == 0
+    assert "another casebot run is active" in (outdir / "output.xml").read_text(encoding="utf-8")
+
+
+def test_the_schedule_is_set_on_purpose():
+    scheduler = build_scheduler(load_settings())
+    [job] = scheduler.get_jobs()
+    assert (job.max_instances, job.coalesce, job.misfire_grace_time) == (1, True, 90)
+    times, t = [], datetime(2026, 11, 20, 17, 50, tzinfo=UTC)  # a Friday, 18:50 in Stockholm
+    for _ in range(3):
+        t = job.trigger.get_next_fire_time(t, t)
+        times.append(t)
+    # after 18:00 on a Friday the next runs are Monday from 07:00, every two minutes
+    assert [x.astimezone().isoformat() for x in times] == [
+        datetime(2026, 11, 23, 6, 0, tzinfo=UTC).astimezone().isoformat(),
+        datetime(2026, 11, 23, 6, 2, tzinfo=UTC).astimezone().isoformat(),
+        datetime(2026, 11, 23, 6, 4, tzinfo=UTC).astimezone().isoformat(),
+    ]
+
+
+def test_the_scheduler_stops_cleanly_on_sigterm(tmp_path):
+    import os
+    import shutil
+
+    from robots.config import CONFIG_DIR
+
+    shutil.copytree(CONFIG_DIR, tmp_path / "config")
+    settings = tmp_path / "config" / "casebot.toml"
+    settings.write_text(settings.read_text(encoding="utf-8").replace('cron = "*/2 7-17 * * mon-fri"', 'cron = "0 3 1 1 *"'), encoding="utf-8")
+    env = os.environ | {"CASEBOT_CONFIG_DIR": str(tmp_path / "config"), "CASEBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'casebot.sqlite3'}"}
+    process = subprocess.Popen([sys.executable, "-m", "robots", "scheduler"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    time.sleep(3)
+    process.send_signal(signal.SIGTERM)
+    out, _ = process.communicate(timeout=30)
+    assert process.returncode == 0, out
+    assert "scheduler started" in out and "scheduler stopped" in out
+
+
+def test_working_days_and_deadlines():
+    assert not is_working_day(date(2024, 6, 21))  # midsommarafton
+    assert not is_working_day(date(2024, 12, 24)) and not is_working_day(date(2024, 12, 31))
+    assert not is_working_day(date(2024, 5, 9))  # Kristi himmelsfärd
+    assert is_working_day(date(2024, 5, 10))
+    assert next_working_day(date(2024, 6, 20)) == date(2024, 6, 24)
+    # submitted on a Friday evening before Christmas: due at the end of the next working day
+    due = deadline_for(datetime(2023, 12, 22, 20, 0, tzinfo=UTC))
+    assert due.isoformat() == "2023-12-27T23:59:59+01:00"
+    # 23:30 UTC on a Monday is already Tuesday in Stockholm
+    assert deadline_for(datetime(2024, 3, 4, 23, 30, tzinfo=UTC)).date() == date(2024, 3, 6)
