@@ -76,6 +76,10 @@ class HttpClient:
             s.mount("http://", adapter)
             s.mount("https://", adapter)
             s.headers["User-Agent"] = "casebot"
+            # Proxy settings from the environment, read once: requests would re-read the whole
+            # environment on every call, a cost that shows at hundreds of calls a second.
+            s.proxies = requests.utils.get_environ_proxies(self.base_url)
+            s.trust_env = False
         return s
 
     def call(self, method: str, path: str, *, json: object = None, params: dict | None = None,

@@ -4,8 +4,8 @@ or its successor GIF, can replace this one without touching the bots."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -46,6 +46,8 @@ class RegisterGateway(Protocol):
             self.http.call("PUT", "/admin/population", json={"answers": list(answers[start:start + batch])}, safe_to_repeat=True)
 
     def fetch(self, requests: Sequence[HouseholdRequest]) -> list[HouseholdAnswers]: ...
+
+    def fetch_each(self, requests: Sequence[HouseholdRequest]) -> Iterator[tuple[int, HouseholdAnswers]]: ...
 
 
 def answer_problem(answer: object, personnummer: str, period: str, agencies: Sequence[str]) -> str | None:
@@ -95,16 +97,29 @@ class GatewayClient:
 
     def fetch(self, requests: Sequence[HouseholdRequest]) -> list[HouseholdAnswers]:
         """Every member of every household, concurrently within the client's cap; one result per household."""
-        jobs = [
-            (i, pnr, self._pool.submit(self.query, pnr, case_id=r.case_id, period=r.period, agencies=agencies))
-            for i, r in enumerate(requests)
-            for pnr, agencies in r.members
-        ]
+        results: list[HouseholdAnswers] = [HouseholdAnswers() for _ in requests]
+        for i, result in self.fetch_each(requests):
+            results[i] = result
+        return results
+
+    def fetch_each(self, requests: Sequence[HouseholdRequest]) -> Iterator[tuple[int, HouseholdAnswers]]:
+        """Like fetch, but yields (index, answers) for each household as soon as all its members are in,
+        so the caller can store one while the gateway works on the rest."""
+        pending: dict[Future, tuple[int, str]] = {}
+        for i, r in enumerate(requests):
+            for pnr, agencies in r.members:
+                pending[self._pool.submit(self.query, pnr, case_id=r.case_id, period=r.period, agencies=agencies)] = (i, pnr)
         results = [HouseholdAnswers() for _ in requests]
-        for i, pnr, future in jobs:
+        left = [len(r.members) for r in requests]
+        for future in as_completed(pending):
+            i, pnr = pending[future]
             try:
                 results[i].answers.append(future.result())
             except ConnectorError as e:
                 results[i].failures[pnr] = str(e)
                 log.warning("case %s: no usable register answer for %s: %s", requests[i].case_id, mask(pnr), e)
-        return results
+            left[i] -= 1
+            if left[i] == 0:
+                order = {p: n for n, (p, _) in enumerate(requests[i].members)}
+                results[i].answers.sort(key=lambda a: order.get(a["personnummer"], len(order)))
+                yield i, results[i]

@@ -4,10 +4,11 @@ back always sends the same decision under the same id."""
 
 from __future__ import annotations
 
+from robots.bots.concurrently import in_batches
 from robots.bots.context import Context
 from robots.decide import decide as decide_application
 from robots.store.models import State, WorkItem
-from robots.store.queue import latest_answers, lease, release
+from robots.store.queue import latest_answers, lease, release, reload
 
 
 def decision_id(item: WorkItem) -> str:
@@ -19,18 +20,23 @@ def decide(ctx: Context) -> dict[str, int]:
     counts = {"granted": 0, "referred": 0}
     with ctx.store.unit_of_work() as session:
         items = lease(session, [State.READY], **ctx.lease_args())
-    for item in items:
+    for batch in in_batches(items, 100):
         with ctx.store.unit_of_work() as session:
-            it = session.get(WorkItem, item.id)
-            decision = decide_application(it.application, latest_answers(session, it.id), ctx.norms, ctx.policy)
-            it.decision, it.decision_id, it.outcome = decision, decision_id(it), decision["outcome"]
-            it.amount = decision.get("amount")
-            it.decided_at = ctx.clock()
-            it.state = State.DECIDED if decision["outcome"] == "granted" else State.REFERRED
-            release(it)
-            ctx.store.audit(session, "decided", {
-                "outcome": decision["outcome"], "amount": decision.get("amount"), "rules_version": decision["rules_version"],
-                "reasons": [r["code"] for r in decision["reasons"]],
-            }, it.id, ctx.run_id)
-        counts[decision["outcome"]] += 1
+            answers = latest_answers(session, [i.id for i in batch])
+            for item in reload(session, batch):
+                counts[_decide_one(ctx, session, item, answers[item.id])] += 1
     return counts
+
+
+def _decide_one(ctx: Context, session, it: WorkItem, answers: list[dict]) -> str:
+    decision = decide_application(it.application, answers, ctx.norms, ctx.policy)
+    it.decision, it.decision_id, it.outcome = decision, decision_id(it), decision["outcome"]
+    it.amount = decision.get("amount")
+    it.decided_at = ctx.clock()
+    it.state = State.DECIDED if decision["outcome"] == "granted" else State.REFERRED
+    release(it)
+    ctx.store.audit(session, "decided", {
+        "outcome": decision["outcome"], "amount": decision.get("amount"), "rules_version": decision["rules_version"],
+        "reasons": [r["code"] for r in decision["reasons"]],
+    }, it.id, ctx.run_id)
+    return decision["outcome"]

@@ -10,10 +10,11 @@ from datetime import timedelta
 
 from connectors.errors import ConnectorError
 from connectors.ssbtek.client import HouseholdAnswers, HouseholdRequest
+from robots.bots.concurrently import in_batches
 from robots.bots.context import Context
 from robots.contract.validate import application_problems
 from robots.store.models import RegisterAnswer, State, WorkItem
-from robots.store.queue import lease, release
+from robots.store.queue import lease, release, reload
 
 GIVE_UP_BEFORE_DEADLINE = timedelta(hours=1)
 MAX_BACKOFF = timedelta(minutes=60)
@@ -42,40 +43,43 @@ def fetch(ctx: Context) -> dict[str, int]:
     # An application that breaks the contract needs no register data: it goes straight to a caseworker.
     invalid = [i for i in items if application_problems(i.application)]
     valid = [i for i in items if i not in invalid]
-    for item in invalid:
-        with ctx.store.unit_of_work() as session:
+    with ctx.store.unit_of_work() as session:
+        for item in invalid:
             it = session.get(WorkItem, item.id)
             it.state = State.READY
             release(it)
             ctx.store.audit(session, "fetch skipped: invalid application", {}, it.id, ctx.run_id)
-        counts["invalid"] += 1
+            counts["invalid"] += 1
     for item in valid:  # keep the case system's hold while the item is ours
         if item.state == State.WAITING:
             try:
                 ctx.casesystem.claim(item.application_id, ctx.robot, ctx.settings.worker.claim_seconds)
             except ConnectorError as e:
                 ctx.log.warning("fetch: could not renew the claim of %s: %s", item.application_id, e)
-    results = ctx.gateway.fetch([request_for(i, ctx) for i in valid]) if valid else []
-    now = ctx.clock()
-    for item, result in zip(valid, results):
-        failed = what_failed(result)
+    for batch in in_batches(ctx.gateway.fetch_each([request_for(i, ctx) for i in valid])):
         with ctx.store.unit_of_work() as session:
-            it = session.get(WorkItem, item.id)
-            attempt = it.attempts + 1
-            for answer in result.answers:
-                session.add(RegisterAnswer(item_id=it.id, attempt=attempt, answer=answer))
-            give_up = attempt >= ctx.policy.fetch_attempts or now >= it.deadline - GIVE_UP_BEFORE_DEADLINE
-            if not failed or give_up:
-                it.state, it.attempts, it.next_attempt_at = State.READY, 0, None
-                it.last_error = "; ".join(failed)[:2000] or None
-                counts["given_up" if failed else "ready"] += 1
-            else:
-                backoff = min(timedelta(seconds=ctx.policy.fetch_retry_seconds * 2 ** (attempt - 1)), MAX_BACKOFF)
-                it.state, it.attempts, it.next_attempt_at = State.WAITING, attempt, now + backoff
-                it.last_error = "; ".join(failed)[:2000]
-                counts["waiting"] += 1
-            release(it)
-            ctx.store.audit(session, "fetched", {
-                "attempt": attempt, "answers": len(result.answers), "failed": len(failed), "state": str(it.state),
-            }, it.id, ctx.run_id)
+            for it, (_, result) in zip(reload(session, [valid[i] for i, _ in batch]), batch):
+                _record(ctx, session, it, result, counts)
     return counts
+
+
+def _record(ctx: Context, session, it: WorkItem, result: HouseholdAnswers, counts: dict) -> None:
+    """Keep what came back; then the item is READY, or WAITING to be asked again."""
+    now, failed = ctx.clock(), what_failed(result)
+    attempt = it.attempts + 1
+    for answer in result.answers:
+        session.add(RegisterAnswer(item_id=it.id, attempt=attempt, answer=answer))
+    give_up = attempt >= ctx.policy.fetch_attempts or now >= it.deadline - GIVE_UP_BEFORE_DEADLINE
+    if not failed or give_up:
+        it.state, it.attempts, it.next_attempt_at = State.READY, 0, None
+        it.last_error = "; ".join(failed)[:2000] or None
+        counts["given_up" if failed else "ready"] += 1
+    else:
+        backoff = min(timedelta(seconds=ctx.policy.fetch_retry_seconds * 2 ** (attempt - 1)), MAX_BACKOFF)
+        it.state, it.attempts, it.next_attempt_at = State.WAITING, attempt, now + backoff
+        it.last_error = "; ".join(failed)[:2000]
+        counts["waiting"] += 1
+    release(it)
+    ctx.store.audit(session, "fetched", {
+        "attempt": attempt, "answers": len(result.answers), "failed": len(failed), "state": str(it.state),
+    }, it.id, ctx.run_id)

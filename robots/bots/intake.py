@@ -11,10 +11,11 @@ from datetime import datetime
 from sqlalchemy import select
 
 from connectors.errors import Conflict, ConnectorError, NotFound
+from robots.bots.concurrently import concurrently, in_batches
 from robots.bots.context import Context
 from robots.bots.sla import deadline_for
 from robots.store.models import State, WorkItem
-from robots.store.queue import lease, release
+from robots.store.queue import lease, release, reload
 
 
 def _received_at(value: str | None, fallback: datetime) -> datetime:
@@ -26,7 +27,7 @@ def _received_at(value: str | None, fallback: datetime) -> datetime:
 
 
 def intake(ctx: Context) -> dict[str, int]:
-    counts = {"new": 0, "claimed": 0, "taken_by_others": 0}
+    counts = {"new": 0, "claimed": 0, "taken_by_others": 0, "claim_failed": 0}
     now = ctx.clock()
     try:
         found = []
@@ -52,28 +53,26 @@ def intake(ctx: Context) -> dict[str, int]:
 
     with ctx.store.unit_of_work() as session:
         items = lease(session, [State.NEW], **ctx.lease_args())
-    for item in items:
-        try:
-            record = ctx.casesystem.claim(item.application_id, ctx.robot, ctx.settings.worker.claim_seconds)
-        except (Conflict, NotFound) as e:
-            # Another robot took it, or it was decided or withdrawn meanwhile: nothing of ours to do.
-            with ctx.store.unit_of_work() as session:
-                gone = session.get(WorkItem, item.id)
-                gone.state, gone.last_error = State.WITHDRAWN, str(e)
-                release(gone)
-                ctx.store.audit(session, "withdrawn", {"application_id": gone.application_id, "why": str(e)}, gone.id, ctx.run_id)
-            counts["taken_by_others"] += 1
-            continue
-        except ConnectorError as e:
-            ctx.log.warning("intake: could not claim %s: %s; trying again next pass", item.application_id, e)
-            with ctx.store.unit_of_work() as session:
-                release(session.get(WorkItem, item.id))
-            continue
+    claim = lambda item: ctx.casesystem.claim(item.application_id, ctx.robot, ctx.settings.worker.claim_seconds)  # noqa: E731
+    for batch in in_batches(concurrently(claim, items, ctx.casesystem.http.max_concurrency)):
         with ctx.store.unit_of_work() as session:
-            claimed = session.get(WorkItem, item.id)
-            claimed.application = record["application"]
-            claimed.state = State.CLAIMED
-            release(claimed)
-            ctx.store.audit(session, "claimed", {"application_id": claimed.application_id}, claimed.id, ctx.run_id)
-        counts["claimed"] += 1
+            for item, (_, record, error) in zip(reload(session, [b[0] for b in batch]), batch):
+                counts[_record_claim(ctx, session, item, record, error)] += 1
     return counts
+
+
+def _record_claim(ctx: Context, session, it: WorkItem, record: dict | None, error: Exception | None) -> str:
+    release(it)
+    if isinstance(error, (Conflict, NotFound)):
+        # Another robot took it, or it was decided or withdrawn meanwhile: nothing of ours to do.
+        it.state, it.last_error = State.WITHDRAWN, str(error)
+        ctx.store.audit(session, "withdrawn", {"application_id": it.application_id, "why": str(error)}, it.id, ctx.run_id)
+        return "taken_by_others"
+    if isinstance(error, ConnectorError):
+        ctx.log.warning("intake: could not claim %s: %s; trying again next pass", it.application_id, error)
+        return "claim_failed"
+    if error is not None:
+        raise error
+    it.application, it.state = record["application"], State.CLAIMED
+    ctx.store.audit(session, "claimed", {"application_id": it.application_id}, it.id, ctx.run_id)
+    return "claimed"

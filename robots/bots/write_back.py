@@ -10,9 +10,10 @@ from datetime import timedelta
 from sqlalchemy import and_, or_
 
 from connectors.errors import ConnectorError, Rejected
+from robots.bots.concurrently import concurrently, in_batches
 from robots.bots.context import Context
 from robots.store.models import State, WorkItem
-from robots.store.queue import lease, release
+from robots.store.queue import lease, release, reload
 
 RETRY_AFTER = timedelta(minutes=1)
 
@@ -22,33 +23,30 @@ def write_back(ctx: Context) -> dict[str, int]:
     unwritten = or_(WorkItem.state == State.DECIDED, and_(WorkItem.state == State.REFERRED, WorkItem.written_at.is_(None)))
     with ctx.store.unit_of_work() as session:
         items = lease(session, [State.DECIDED, State.REFERRED], where=[unwritten], **ctx.lease_args())
-    for item in items:
-        try:
-            recorded_now = ctx.casesystem.put_decision(item.application_id, item.decision_id, item.decision)
-        except Rejected as e:
-            with ctx.store.unit_of_work() as session:
-                it = session.get(WorkItem, item.id)
-                it.state, it.last_error = State.FAILED, str(e)
-                release(it)
-                ctx.store.audit(session, "write back refused", {"status": e.status, "why": str(e)}, it.id, ctx.run_id)
-            ctx.log.error("write back: the case system refused the decision for %s: %s; a person must look", item.application_id, e)
-            counts["failed"] += 1
-            continue
-        except ConnectorError as e:
-            with ctx.store.unit_of_work() as session:
-                it = session.get(WorkItem, item.id)
-                it.attempts, it.last_error, it.next_attempt_at = it.attempts + 1, str(e), ctx.clock() + RETRY_AFTER
-                release(it)
-            counts["retry"] += 1
-            continue
+    put = lambda item: ctx.casesystem.put_decision(item.application_id, item.decision_id, item.decision)  # noqa: E731
+    for batch in in_batches(concurrently(put, items, ctx.casesystem.http.max_concurrency)):
         with ctx.store.unit_of_work() as session:
-            it = session.get(WorkItem, item.id)
-            it.written_at = ctx.clock()
-            it.attempts, it.next_attempt_at, it.last_error = 0, None, None
-            if it.state == State.DECIDED:
-                it.state = State.WRITTEN
-            release(it)
-            ctx.store.audit(session, "written back", {"decision_id": it.decision_id, "outcome": it.outcome, "recorded_now": recorded_now}, it.id, ctx.run_id)
-        counts["referred" if item.outcome == "referred" else "written"] += 1
-        counts["already_there"] += not recorded_now
+            for item, (_, recorded_now, error) in zip(reload(session, [b[0] for b in batch]), batch):
+                counts[_record_write(ctx, session, item, recorded_now, error)] += 1
+                counts["already_there"] += recorded_now is False
     return counts
+
+
+def _record_write(ctx: Context, session, it: WorkItem, recorded_now: bool | None, error: Exception | None) -> str:
+    release(it)
+    if isinstance(error, Rejected):
+        it.state, it.last_error = State.FAILED, str(error)
+        ctx.store.audit(session, "write back refused", {"status": error.status, "why": str(error)}, it.id, ctx.run_id)
+        ctx.log.error("write back: the case system refused the decision for %s: %s; a person must look", it.application_id, error)
+        return "failed"
+    if isinstance(error, ConnectorError):
+        it.attempts, it.last_error, it.next_attempt_at = it.attempts + 1, str(error), ctx.clock() + RETRY_AFTER
+        return "retry"
+    if error is not None:
+        raise error
+    it.written_at = ctx.clock()
+    it.attempts, it.next_attempt_at, it.last_error = 0, None, None
+    if it.state == State.DECIDED:
+        it.state = State.WRITTEN
+    ctx.store.audit(session, "written back", {"decision_id": it.decision_id, "outcome": it.outcome, "recorded_now": recorded_now}, it.id, ctx.run_id)
+    return "referred" if it.outcome == "referred" else "written"

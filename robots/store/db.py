@@ -58,14 +58,16 @@ class Store:
 
     def audit(self, session: Session, step: str, detail: dict, item_id: int | None = None, run_id: str | None = None) -> AuditEvent:
         """Append to the hash chain. On PostgreSQL an advisory lock keeps concurrent workers on one chain."""
-        if self.is_postgres:
-            session.execute(text("SELECT pg_advisory_xact_lock(7304)"))
-        last = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)) or GENESIS
+        last = session.info.get("audit_head")
+        if last is None:  # first event of this transaction: lock the chain, read its head
+            if self.is_postgres:
+                session.execute(text("SELECT pg_advisory_xact_lock(7304)"))
+            last = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)) or GENESIS
         body = json.dumps({"step": step, "item": item_id, "run": run_id, "detail": detail}, sort_keys=True, ensure_ascii=False)
         event_ = AuditEvent(item_id=item_id, run_id=run_id, step=step, detail=detail, prev_hash=last,
                             hash=hashlib.sha256((last + body).encode()).hexdigest())
-        session.add(event_)
-        session.flush()
+        session.add(event_)  # inserted in the order added, at the next flush
+        session.info["audit_head"] = event_.hash
         return event_
 
     def verify_audit_chain(self) -> int | None:

@@ -30,12 +30,26 @@ def lease(session: Session, states, owner: str, seconds: int, limit: int, now: d
     return items
 
 
+def reload(session: Session, items: list[WorkItem]) -> list[WorkItem]:
+    """The same items, attached to this session, in one query."""
+    by_id = {i.id: i for i in session.scalars(select(WorkItem).where(WorkItem.id.in_([i.id for i in items])))}
+    return [by_id[i.id] for i in items]
+
+
 def release(item: WorkItem) -> None:
     item.lease_owner = item.lease_until = None
 
 
-def latest_answers(session: Session, item_id: int) -> list[dict]:
-    """The register answers of the item's latest fetch."""
-    last = select(func.max(RegisterAnswer.attempt)).where(RegisterAnswer.item_id == item_id).scalar_subquery()
-    rows = session.scalars(select(RegisterAnswer).where(RegisterAnswer.item_id == item_id, RegisterAnswer.attempt == last).order_by(RegisterAnswer.id))
-    return [r.answer for r in rows]
+def latest_answers(session: Session, item_ids: list[int]) -> dict[int, list[dict]]:
+    """The register answers of each item's latest fetch, in one query."""
+    last = (select(RegisterAnswer.item_id, func.max(RegisterAnswer.attempt).label("attempt"))
+            .where(RegisterAnswer.item_id.in_(item_ids)).group_by(RegisterAnswer.item_id).subquery())
+    rows = session.execute(
+        select(RegisterAnswer.item_id, RegisterAnswer.answer)
+        .join(last, (RegisterAnswer.item_id == last.c.item_id) & (RegisterAnswer.attempt == last.c.attempt))
+        .order_by(RegisterAnswer.id)
+    )
+    found: dict[int, list[dict]] = {i: [] for i in item_ids}
+    for item_id, answer in rows:
+        found[item_id].append(answer)
+    return found

@@ -45,7 +45,8 @@ def test_every_application_ends_written_or_referred_and_matches_casebot_decide(r
     store = worker.store
     with store.sessions() as session:
         items = {i.application_id: i for i in session.scalars(select(WorkItem))}
-        answers = {i.application_id: latest_answers(session, i.id) for i in items.values()}
+        latest = latest_answers(session, [i.id for i in items.values()])
+        answers = {i.application_id: latest[i.id] for i in items.values()}
     assert len(items) == 80 and {i.state for i in items.values()} <= {"WRITTEN", "REFERRED"}
     granted = 0
     for application_id, record in records.items():
@@ -90,7 +91,7 @@ def test_each_written_decision_equals_the_decide_command(world, tmp_path):
     run_until_done(world, worker)
     with worker.store.sessions() as session:
         items = list(session.scalars(select(WorkItem)))
-        answers = {i.id: latest_answers(session, i.id) for i in items}
+        answers = latest_answers(session, [i.id for i in items])
     for item in items:
         record = CaseSystemClient(world.cases.url).get(item.application_id)
         (tmp_path / "a.json").write_text(json.dumps(record["application"]), encoding="utf-8")
