@@ -24,6 +24,7 @@ from connectors.errors import BadAnswer, Conflict, Locked, NotFound, Rejected, U
 from robots.privacy import mask
 
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+HEADERS = {"User-Agent": "casebot", "Accept": "application/json"}
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,6 @@ class HttpClient:
             adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=self.max_concurrency, max_retries=0)
             s.mount("http://", adapter)
             s.mount("https://", adapter)
-            s.headers["User-Agent"] = "casebot"
             # Proxy settings from the environment, read once: requests would re-read the whole
             # environment on every call, a cost that shows at hundreds of calls a second.
             s.proxies = requests.utils.get_environ_proxies(self.base_url)
@@ -130,7 +130,11 @@ class HttpClient:
         timeout = (min(self.policy.connect_timeout, remaining), min(self.policy.read_timeout, remaining))
         with self._slots:
             try:
-                response = self.session().request(method, self.base_url + path, json=json, params=params, headers=headers, timeout=timeout)
+                # Prepared without the session's per-call merging (cookies, environment): nothing here uses
+                # them, and at hundreds of calls a second that merging is a tenth of the client's time.
+                prepared = requests.Request(method, self.base_url + path, json=json, params=params,
+                                            headers=HEADERS | (headers or {})).prepare()
+                response = self.session().send(prepared, timeout=timeout)
             except requests.ConnectTimeout as e:
                 raise _Retry(f"connect timeout: {e.__class__.__name__}") from None
             except requests.ConnectionError as e:
