@@ -45,6 +45,7 @@ class CasebotKeywords:
         self.worker: Worker | None = None
         self.ctx = self.lock = None
         self.counts: dict[str, dict] = {}
+        self.errors: list[str] = []
 
     def start_run(self) -> None:
         """Open the store and the connections and record the run. Skips every task when another run is active."""
@@ -60,7 +61,11 @@ class CasebotKeywords:
         _keep_outputs_in_logs(run_id)
 
     def _step(self, name: str) -> dict:
-        counts = _STEP[name](self.ctx)
+        try:
+            counts = _STEP[name](self.ctx)
+        except Exception as e:
+            self.errors.append(f"{name}: {e}")
+            raise
         self.counts[name] = counts
         logger.info(", ".join(f"{k} {v}" for k, v in counts.items()))
         return counts
@@ -95,8 +100,8 @@ class CasebotKeywords:
         """Record how the run ended and close the connections."""
         if self.worker is None or self.ctx is None:
             return
-        status = BuiltIn().get_variable_value("${SUITE STATUS}") or "PASS"
-        self.worker.finish_run(self.ctx, self.lock, self.counts, "ok" if status == "PASS" else "failed",
-                               None if status == "PASS" else BuiltIn().get_variable_value("${SUITE MESSAGE}"))
+        failed = bool(self.errors) or BuiltIn().get_variable_value("${SUITE STATUS}") == "FAIL"
+        self.worker.finish_run(self.ctx, self.lock, self.counts, "failed" if failed else "ok",
+                               "; ".join(self.errors) or (BuiltIn().get_variable_value("${SUITE MESSAGE}") if failed else None))
         self.worker.close()
         self.worker = self.ctx = self.lock = None

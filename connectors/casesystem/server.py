@@ -15,7 +15,7 @@ import time
 from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import Body, FastAPI, Header, HTTPException, Path as PathParam, Query, Response
 from pydantic import BaseModel, ConfigDict, Field

@@ -29,15 +29,12 @@ def _received_at(value: str | None, fallback: datetime) -> datetime:
 def intake(ctx: Context) -> dict[str, int]:
     counts = {"new": 0, "claimed": 0, "taken_by_others": 0, "claim_failed": 0}
     now = ctx.clock()
-    try:
-        found = []
-        for summary in ctx.casesystem.applications("submitted"):
-            found.append(summary)
-            if len(found) >= ctx.settings.worker.batch_size:
-                break
-    except ConnectorError as e:
-        ctx.log.error("intake: the case system did not list applications: %s", e)
-        found = []
+    # A case system that does not answer fails this step (and the run): the next run tries again.
+    found = []
+    for summary in ctx.casesystem.applications("submitted"):
+        found.append(summary)
+        if len(found) >= ctx.settings.worker.batch_size:
+            break
     with ctx.store.unit_of_work() as session:
         for summary in found:
             exists = session.scalar(select(WorkItem.id).where(

@@ -6,7 +6,7 @@ import json
 import pytest
 import requests
 
-from connectors.errors import Conflict, Locked, NotFound, Rejected
+from connectors.errors import Conflict, NotFound, Rejected
 from tests.builders import FIXED_TIME, case, pnr
 from tests.conftest import run
 

@@ -10,7 +10,7 @@ import requests
 from sqlalchemy import select
 
 from connectors.casesystem.client import CaseSystemClient
-from robots.store import Run, WorkItem, open_store
+from robots.store import Run, WorkItem
 from robots.store.queue import latest_answers
 from tests.conftest import run as decide_with_fixed_clock
 
