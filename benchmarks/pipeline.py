@@ -7,9 +7,10 @@ work one application at a time in a Robot Framework FOR loop.
     python benchmarks/pipeline.py --save base.json / --baseline base.json
 
 The gateway stub answers each query after --latency-ms and refuses (429) beyond --cap queries in flight,
-so no client can do better than cap / latency persons a second: the gateway-bound limit. The batch
-figure is the fetch step (all members of all applications, concurrently); the whole pass adds intake,
-decide and write back. The loop runs the same steps for one application at a time (benchmarks/
+so no client can do better than cap / latency persons a second: the gateway-bound limit. Rows: the
+gateway client alone (every member queried, nothing stored: what the connector itself reaches); the
+fetch step (the same queries while each household's answers are stored as they complete); the whole
+pass (intake, fetch, decide, write back). The loop runs the same steps for one application at a time (benchmarks/
 one_at_a_time.robot) on a smaller set of the same kind; rates are compared, not totals.
 """
 
@@ -32,6 +33,8 @@ from connectors.serving import StubProcess  # noqa: E402
 from connectors.ssbtek.client import GatewayClient  # noqa: E402
 from robots.config import load_seed_mix, load_settings, with_urls  # noqa: E402
 from robots.pipeline import STEPS, Worker  # noqa: E402
+from robots.store import RegisterAnswer  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
 from robots.seed import seed_stubs  # noqa: E402
 from robots.synthetic import population  # noqa: E402
 
@@ -58,25 +61,38 @@ def batch(folder: Path, n: int, latency: int, cap: int) -> dict:
             "ssbtek": settings.ssbtek.model_copy(update={"max_concurrency": cap}),
         })
         worker = Worker.from_config(settings)
+        client_alone = _client_alone(worker, gateway.url, cap)
         ctx, lock = worker.start_run()
         seconds = {}
         started = time.perf_counter()
         for name, step in STEPS:
             t = time.perf_counter()
-            counts = step(ctx)
+            step(ctx)
             seconds[name] = time.perf_counter() - t
-            if name == "fetch":
-                fetched = counts
         total = time.perf_counter() - started
         worker.finish_run(ctx, lock, {}, "ok")
         worker.close()
-        invalid_persons = 0  # invalid applications are not fetched: count the persons actually asked
-        asked = persons - invalid_persons
+        with worker.store.sessions() as session:  # invalid applications are not fetched: count who was asked
+            asked = session.scalar(select(func.count()).select_from(RegisterAnswer))
         return {"applications": n, "persons": asked, "fetch_s": seconds["fetch"], "pass_s": total, "steps_s": seconds,
-                "fetched": fetched}
+                "client_alone": client_alone}
     finally:
         gateway.stop()
         cases.stop()
+
+
+def _client_alone(worker: Worker, url: str, cap: int) -> tuple[int, float]:
+    """(persons, seconds): the gateway client on its own, every member of every application, nothing stored."""
+    from connectors.ssbtek.client import HouseholdRequest
+
+    requests = []
+    for summary in worker.casesystem.applications("submitted"):
+        members = worker.casesystem.get(summary["application_id"])["application"]["household"]["members"]
+        requests.append(HouseholdRequest(summary["application_id"], "2023-11", [(m["personnummer"], ["FK", "SKV"]) for m in members]))
+    with GatewayClient(url, max_concurrency=cap) as client:
+        started = time.perf_counter()
+        persons = sum(len(r.answers) for r in client.fetch(requests))
+        return persons, time.perf_counter() - started
 
 
 def loop(folder: Path, n: int, latency: int, cap: int) -> dict:
@@ -128,6 +144,9 @@ def main() -> None:
             line += f"   {base[key]:8.1f} ({figures[key] / base[key]:.2f}x)"
         print(line)
 
+    persons_alone, seconds_alone = b["client_alone"]
+    figures["client_alone_persons_per_s"] = persons_alone / seconds_alone
+    row("gateway client alone (no store)", b["applications"], persons_alone, seconds_alone, "client_alone_persons_per_s")
     row("batch: fetch step", b["applications"], b["persons"], b["fetch_s"], "batch_fetch_persons_per_s")
     row("batch: whole pass", b["applications"], b["persons"], b["pass_s"], "batch_pass_persons_per_s")
     row("one at a time (Robot FOR loop)", one["applications"], one["persons"], one["pass_s"], "loop_persons_per_s")
