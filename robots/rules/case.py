@@ -28,6 +28,8 @@ class Member:
     answered: dict[str, dict] | None
     failed: dict[str, str] | None
     registered: dict[str, int]  # income by type that the agencies which answered report
+    address_id: str | None  # the population register's address, when Skatteverket answered
+    registered_at_address: frozenset[str] | None  # normalized; who is registered there, when SKV answered
 
 
 @dataclass(slots=True)
@@ -89,10 +91,13 @@ def parse_case(application: dict, answers: dict[str, dict]) -> Case:
         if sources is not None:
             answered = {a: answer for a, answer in sources.items() if answer["status"] == "ok"}
             failed = {a: answer.get("error") or "" for a, answer in sources.items() if answer["status"] != "ok"}
+        skv = answered.get("SKV") if answered else None
         members.append(Member(
             m["personnummer"], key, m["role"], age_on_first_of_month(key, year, month),
             m.get("lunch_outside_home", False), m.get("in_school", True), m["role"] != "child",
             declared.get(key, {}), answered, failed, register_income(answered),
+            skv.get("address_id") if skv else None,
+            frozenset(p.replace("-", "") for p in skv.get("registered_at_address", ())) if skv else None,
         ))
     history = application.get("history") or {}
     previous = history.get("previous_members")

@@ -43,15 +43,13 @@ def registry_answered(case: Case, policy: Policy) -> list[dict]:
 
 def household_matches_register(case: Case, policy: Policy) -> list[dict]:
     """Everyone is registered at the applicant's address, and nobody else is beyond the declared dwelling size."""
-    skv = _answer(case.applicant, "SKV")
-    if skv is None:
+    registered = case.applicant.registered_at_address
+    if registered is None:  # Skatteverket did not answer: REGISTRY_UNAVAILABLE says so
         return []
     found = []
-    address = skv.get("address_id")
-    registered = {p.replace("-", "") for p in skv.get("registered_at_address", ())}
+    address = case.applicant.address_id
     for m in case.members:
-        theirs = _answer(m, "SKV")
-        if theirs is not None and theirs.get("address_id") != address:
+        if m.registered_at_address is not None and m.address_id != address:
             found.append(reason("HOUSEHOLD_MISMATCH", "Personen är folkbokförd på en annan adress än sökande.", m.personnummer))
         elif m.key not in registered:
             found.append(reason("HOUSEHOLD_MISMATCH", "Personen är inte folkbokförd på sökandes adress.", m.personnummer))

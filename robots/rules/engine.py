@@ -7,6 +7,9 @@ arguments.
 
 from __future__ import annotations
 
+from datetime import date
+from functools import cache
+
 from robots.rules import conditions, income, norm
 from robots.rules.costs import reasonable_costs
 from robots.rules.parameters import NormTable, Policy
@@ -72,7 +75,12 @@ def evaluate(case: Case, norms: dict[int, NormTable], policy: Policy, *, decided
 
 
 def rules_version(policy: Policy) -> str:
-    return f"casebot-rules {RULES_VERSION}; {policy.name} from {policy.valid_from.isoformat()}"
+    return _version(policy.name, policy.valid_from)
+
+
+@cache
+def _version(policy_name: str, valid_from: date) -> str:
+    return f"casebot-rules {RULES_VERSION}; {policy_name} from {valid_from.isoformat()}"
 
 
 def invalid(application_id: str, period: str, problems: list[str], policy: Policy, *, decided_at: str, decided_by: str) -> dict:
