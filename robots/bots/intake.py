@@ -36,17 +36,19 @@ def intake(ctx: Context) -> dict[str, int]:
         if len(found) >= ctx.settings.worker.batch_size:
             break
     with ctx.store.unit_of_work() as session:
+        known = {tuple(row) for row in session.execute(select(WorkItem.application_id, WorkItem.period).where(
+            WorkItem.application_id.in_([s["application_id"] for s in found])))}
+        new = []
         for summary in found:
-            exists = session.scalar(select(WorkItem.id).where(
-                WorkItem.application_id == summary["application_id"], WorkItem.period == summary["period"]))
-            if exists is None:
-                submitted = _received_at(summary.get("received_at"), now)
-                item = WorkItem(application_id=summary["application_id"], period=summary["period"], state=State.NEW,
-                                submitted_at=submitted, deadline=deadline_for(submitted))
-                session.add(item)
-                session.flush()
-                ctx.store.audit(session, "intake", {"application_id": item.application_id, "deadline": item.deadline.isoformat()}, item.id, ctx.run_id)
-                counts["new"] += 1
+            if (summary["application_id"], summary["period"]) not in known:
+                received = _received_at(summary.get("received_at"), now)
+                new.append(WorkItem(application_id=summary["application_id"], period=summary["period"], state=State.NEW,
+                                    submitted_at=received, deadline=deadline_for(received)))
+        session.add_all(new)
+        session.flush()  # the items' ids, for the audit trail
+        for item in new:
+            ctx.store.audit(session, "intake", {"application_id": item.application_id, "deadline": item.deadline.isoformat()}, item.id, ctx.run_id)
+        counts["new"] = len(new)
 
     with ctx.store.unit_of_work() as session:
         items = lease(session, [State.NEW], **ctx.lease_args())
