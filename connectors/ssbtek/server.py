@@ -112,6 +112,25 @@ def create_app(db_path: Path, faults: Faults | None = None) -> FastAPI:
     def count(status: int) -> None:
         state["by_status"][str(status)] = state["by_status"].get(str(status), 0) + 1
 
+    def answer(q: Query, request: Request, f: Faults, rng: random.Random) -> Response:
+        """The answer to one query, with the faults drawn."""
+        if f.error_500_rate and rng.random() < f.error_500_rate:
+            return JSONResponse({"detail": "internal error (injected)"}, 500)
+        if f.error_503_rate and rng.random() < f.error_503_rate:
+            return JSONResponse({"detail": "gateway unavailable (injected)"}, 503, headers={"Retry-After": str(f.retry_after_seconds)})
+        if f.malformed_rate and rng.random() < f.malformed_rate:
+            if rng.random() < 0.5:
+                return PlainTextResponse('{"personnummer": "' + q.personnummer[:8], 200, media_type="application/json")
+            return JSONResponse({"personnummer": q.personnummer, "period": q.period, "sources": {"FK": {"payments": "n/a"}}})
+        stored = request.app.state.store.get(q.personnummer, q.period) or {}
+        sources = {}
+        for agency in q.agencies:
+            if f.agency_error_rate and rng.random() < f.agency_error_rate:
+                sources[agency] = {"status": "error", "error": f"{agency} did not answer (injected)"}
+            else:
+                sources[agency] = stored.get(agency, EMPTY[agency])
+        return JSONResponse({"personnummer": q.personnummer, "period": q.period, "sources": sources})
+
     @app.post("/v1/queries", summary="Register data for one person and period", responses={
         200: {"description": "per agency data or an error (registry.schema.json)"},
         429: {"description": "too many queries in flight; retry after Retry-After"},
@@ -121,44 +140,29 @@ def create_app(db_path: Path, faults: Faults | None = None) -> FastAPI:
         f: Faults = state["faults"]
         rng: random.Random = state["rng"]
         state["requests"] += 1
-        retry_after = {"Retry-After": str(f.retry_after_seconds)}
         if f.max_concurrency and state["in_flight"] >= f.max_concurrency:
             count(429)
-            return JSONResponse({"detail": f"more than {f.max_concurrency} queries in flight"}, 429, headers=retry_after)
+            return JSONResponse({"detail": f"more than {f.max_concurrency} queries in flight"}, 429,
+                                headers={"Retry-After": str(f.retry_after_seconds)})
         state["in_flight"] += 1
         state["max_in_flight"] = max(state["max_in_flight"], state["in_flight"])
         try:
+            loop = asyncio.get_running_loop()
+            started = loop.time()
             if f.timeout_rate and rng.random() < f.timeout_rate:
                 # Hang, but notice when the client gives up, as a real server's connection would.
-                until = asyncio.get_running_loop().time() + f.hang_seconds
-                while asyncio.get_running_loop().time() < until:
+                while loop.time() < started + f.hang_seconds:
                     await asyncio.sleep(0.05)
                     if await request.is_disconnected():
                         count(499)
                         return Response(status_code=499)
-            delay = f.latency_ms + (rng.uniform(0, f.jitter_ms) if f.jitter_ms else 0)
-            if delay:
-                await asyncio.sleep(delay / 1000)
-            if f.error_500_rate and rng.random() < f.error_500_rate:
-                count(500)
-                return JSONResponse({"detail": "internal error (injected)"}, 500)
-            if f.error_503_rate and rng.random() < f.error_503_rate:
-                count(503)
-                return JSONResponse({"detail": "gateway unavailable (injected)"}, 503, headers=retry_after)
-            if f.malformed_rate and rng.random() < f.malformed_rate:
-                count(200)
-                if rng.random() < 0.5:
-                    return PlainTextResponse('{"personnummer": "' + q.personnummer[:8], 200, media_type="application/json")
-                return JSONResponse({"personnummer": q.personnummer, "period": q.period, "sources": {"FK": {"payments": "n/a"}}})
-            stored = request.app.state.store.get(q.personnummer, q.period) or {}
-            sources = {}
-            for agency in q.agencies:
-                if f.agency_error_rate and rng.random() < f.agency_error_rate:
-                    sources[agency] = {"status": "error", "error": f"{agency} did not answer (injected)"}
-                else:
-                    sources[agency] = stored.get(agency, EMPTY[agency])
-            count(200)
-            return JSONResponse({"personnummer": q.personnummer, "period": q.period, "sources": sources})
+            response = answer(q, request, f, rng)
+            # The latency is the whole answer time: the work above is part of it, not added to it.
+            delay = (f.latency_ms + (rng.uniform(0, f.jitter_ms) if f.jitter_ms else 0)) / 1000
+            if delay > loop.time() - started:
+                await asyncio.sleep(delay - (loop.time() - started))
+            count(response.status_code)
+            return response
         finally:
             state["in_flight"] -= 1
 
