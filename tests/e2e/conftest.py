@@ -19,7 +19,8 @@ from robots.seed import seed_stubs
 from robots.store import WorkItem, open_store
 from robots.synthetic import population
 
-POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+# The PostgreSQL the store tests use; each test gets a schema of its own and drops it afterwards.
+POSTGRES = os.environ.get("CASEBOT_TEST_POSTGRES_URL") or "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 @dataclass
