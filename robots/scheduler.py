@@ -11,6 +11,7 @@ import logging
 import signal
 from datetime import datetime
 
+from apscheduler.events import EVENT_SCHEDULER_STARTED
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 
@@ -48,15 +49,25 @@ def build_scheduler(settings: Settings) -> BlockingScheduler:
 
 def run_scheduler(settings: Settings) -> None:
     scheduler = build_scheduler(settings)
+    stopping = False
 
     def stop(signum, _frame) -> None:
+        nonlocal stopping
+        stopping = True
         log.warning("%s: finishing the current run, then stopping", signal.Signals(signum).name)
-        scheduler.shutdown(wait=True)
+        if scheduler.running:
+            scheduler.shutdown(wait=True)
+
+    def started(_event) -> None:
+        if stopping:  # the signal came while it was starting
+            scheduler.shutdown(wait=False)
+            return
+        job = scheduler.get_jobs()[0]
+        log.info("scheduler started: %r in %s; next run %s", settings.schedule.cron, settings.schedule.timezone, job.next_run_time)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    job = scheduler.get_jobs()[0]
-    log.info("scheduler started: %r in %s; next run %s", settings.schedule.cron, settings.schedule.timezone,
-             job.trigger.get_next_fire_time(None, datetime.now(STOCKHOLM)))
-    scheduler.start()
+    scheduler.add_listener(started, EVENT_SCHEDULER_STARTED)
+    if not stopping:
+        scheduler.start()
     log.info("scheduler stopped")

@@ -33,7 +33,8 @@ def stubs(tmp_path_factory):
 
 @pytest.mark.parametrize("system,operation", OPERATIONS, ids=[f"{s} {op.label}" for s, op in OPERATIONS])
 def test_no_request_gets_a_server_error(stubs, system, operation):
-    @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    # derandomize: the same cases every run, so that CI is repeatable; explore more with --hypothesis-seed
+    @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), database=None, derandomize=True)
     @given(st.data())
     def fuzz(data):
         case = data.draw(operation.as_strategy())

@@ -12,7 +12,16 @@ import requests
 from sqlalchemy import func, select
 
 from connectors.casesystem.client import CaseSystemClient
-from robots.store import WorkItem, open_store
+from robots.store import AuditEvent, WorkItem, open_store
+
+
+def audit_events(world) -> int:
+    store = open_store(world.database_url)
+    try:
+        with store.sessions() as session:
+            return session.scalar(select(func.count()).select_from(AuditEvent))
+    finally:
+        store.engine.dispose()
 
 
 def start_worker(world) -> subprocess.Popen:
@@ -23,12 +32,17 @@ def start_worker(world) -> subprocess.Popen:
 def test_killed_mid_run_and_restarted_every_application_is_processed_exactly_once(world):
     world.seed(120, seed=21)
     # slow the gateway down so that runs are long enough to be killed in the middle
-    requests.put(world.gateway.url + "/admin/faults", json={"latency_ms": 15, "jitter_ms": 10}, timeout=5).raise_for_status()
+    requests.put(world.gateway.url + "/admin/faults", json={"latency_ms": 40, "jitter_ms": 20}, timeout=5).raise_for_status()
     rng = random.Random(5)
     kills = 0
     for _ in range(4):
+        before = audit_events(world) if kills else 0
         worker = start_worker(world)
-        time.sleep(rng.uniform(1.0, 3.0))
+        # kill it once it is at work (whatever the machine's speed), at a random moment
+        deadline = time.monotonic() + 60
+        while audit_events(world) <= before and worker.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(rng.uniform(0.0, 1.0))
         if worker.poll() is None:
             os.killpg(worker.pid, signal.SIGKILL)
             kills += 1

@@ -88,11 +88,16 @@ def test_the_scheduler_stops_cleanly_on_sigterm(tmp_path):
     settings.write_text(settings.read_text(encoding="utf-8").replace('cron = "*/2 7-17 * * mon-fri"', 'cron = "0 3 1 1 *"'), encoding="utf-8")
     env = os.environ | {"CASEBOT_CONFIG_DIR": str(tmp_path / "config"), "CASEBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'casebot.sqlite3'}"}
     process = subprocess.Popen([sys.executable, "-m", "robots", "scheduler"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-    time.sleep(3)
+    seen = []
+    for line in process.stdout:  # wait until it is up, however long imports take
+        seen.append(line)
+        if "scheduler started" in line:
+            break
     process.send_signal(signal.SIGTERM)
     out, _ = process.communicate(timeout=30)
+    out = "".join(seen) + out
     assert process.returncode == 0, out
-    assert "scheduler started" in out and "scheduler stopped" in out
+    assert "scheduler started" in out and "SIGTERM: finishing the current run" in out and "scheduler stopped" in out
 
 
 def test_working_days_and_deadlines():
