@@ -4,7 +4,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
