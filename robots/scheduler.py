@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import threading
 from datetime import datetime
 
 from apscheduler.events import EVENT_SCHEDULER_STARTED
@@ -22,12 +23,17 @@ from robots.runner import run_tasks
 log = logging.getLogger("casebot.scheduler")
 
 
+# Held while a pass runs, so that stopping can wait for it.
+_passing = threading.Lock()
+
+
 def scheduled_pass() -> None:
     today = datetime.now(STOCKHOLM).date()
     if not is_working_day(today):
         log.info("%s is not a working day: no run", today)
         return
-    run_id, rc, outdir = run_tasks(console="none")
+    with _passing:
+        run_id, rc, outdir = run_tasks(console="none")
     (log.info if rc == 0 else log.error)("run %s: %s; log %s", run_id, "ok" if rc == 0 else f"{rc} task(s) failed", outdir / "log.html")
 
 
@@ -52,11 +58,12 @@ def run_scheduler(settings: Settings) -> None:
     stopping = False
 
     def stop(signum, _frame) -> None:
+        # Only flags and wakes the scheduler: the waiting for a running pass happens outside the handler.
         nonlocal stopping
         stopping = True
         log.warning("%s: finishing the current run, then stopping", signal.Signals(signum).name)
         if scheduler.running:
-            scheduler.shutdown(wait=True)
+            scheduler.shutdown(wait=False)
 
     def started(_event) -> None:
         if stopping:  # the signal came while it was starting
@@ -70,4 +77,5 @@ def run_scheduler(settings: Settings) -> None:
     scheduler.add_listener(started, EVENT_SCHEDULER_STARTED)
     if not stopping:
         scheduler.start()
-    log.info("scheduler stopped")
+    with _passing:  # a pass under way finishes its batch first
+        log.info("scheduler stopped")
