@@ -82,13 +82,12 @@ def batch(folder: Path, n: int, latency: int, cap: int) -> dict:
 
 
 def _client_alone(worker: Worker, url: str, cap: int) -> tuple[int, float]:
-    """(persons, seconds): the gateway client on its own, every member of every application, nothing stored."""
-    from connectors.ssbtek.client import HouseholdRequest
+    """(persons, seconds): the gateway client on its own, the same queries the fetch step makes, nothing stored."""
+    from robots.bots.fetch import request_for
+    from robots.contract.validate import application_problems
 
-    requests = []
-    for summary in worker.casesystem.applications("submitted"):
-        members = worker.casesystem.get(summary["application_id"])["application"]["household"]["members"]
-        requests.append(HouseholdRequest(summary["application_id"], "2023-11", [(m["personnummer"], ["FK", "SKV"]) for m in members]))
+    applications = [worker.casesystem.get(s["application_id"])["application"] for s in worker.casesystem.applications("submitted")]
+    requests = [request_for(a, worker.policy) for a in applications if not application_problems(a)]
     with GatewayClient(url, max_concurrency=cap) as client:
         started = time.perf_counter()
         persons = sum(len(r.answers) for r in client.fetch(requests))

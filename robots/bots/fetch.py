@@ -13,6 +13,7 @@ from connectors.ssbtek.client import HouseholdAnswers, HouseholdRequest
 from robots.bots.concurrently import in_batches
 from robots.bots.context import Context
 from robots.contract.validate import application_problems
+from robots.rules.parameters import Policy
 from robots.store.models import RegisterAnswer, State, WorkItem
 from robots.store.queue import lease, release, reload
 
@@ -20,13 +21,12 @@ GIVE_UP_BEFORE_DEADLINE = timedelta(hours=1)
 MAX_BACKOFF = timedelta(minutes=60)
 
 
-def agencies_for(role: str, ctx: Context) -> tuple[str, ...]:
-    return ctx.policy.child_sources if role == "child" else ctx.policy.adult_sources
-
-
-def request_for(item: WorkItem, ctx: Context) -> HouseholdRequest:
-    members = item.application["household"]["members"]
-    return HouseholdRequest(item.application_id, item.period, [(m["personnummer"], agencies_for(m["role"], ctx)) for m in members])
+def request_for(application: dict, policy: Policy) -> HouseholdRequest:
+    """What to ask the gateway for one application: each member, the agencies the policy requires."""
+    return HouseholdRequest(application["application_id"], application["period"], [
+        (m["personnummer"], policy.child_sources if m["role"] == "child" else policy.adult_sources)
+        for m in application["household"]["members"]
+    ])
 
 
 def what_failed(result: HouseholdAnswers) -> list[str]:
@@ -56,7 +56,7 @@ def fetch(ctx: Context) -> dict[str, int]:
                 ctx.casesystem.claim(item.application_id, ctx.robot, ctx.settings.worker.claim_seconds)
             except ConnectorError as e:
                 ctx.log.warning("fetch: could not renew the claim of %s: %s", item.application_id, e)
-    for batch in in_batches(ctx.gateway.fetch_each([request_for(i, ctx) for i in valid])):
+    for batch in in_batches(ctx.gateway.fetch_each([request_for(i.application, ctx.policy) for i in valid])):
         with ctx.store.unit_of_work() as session:
             for it, (_, result) in zip(reload(session, [valid[i] for i, _ in batch]), batch):
                 _record(ctx, session, it, result, counts)
