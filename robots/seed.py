@@ -11,8 +11,8 @@ from collections import Counter
 from collections.abc import Callable
 
 from connectors.casesystem.client import CaseSystemClient
-from connectors.casesystem.server import previous_month
 from connectors.ssbtek.client import GatewayClient
+from robots.periods import previous_month
 from robots.synthetic import SeedCase
 
 

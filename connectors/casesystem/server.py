@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from connectors.serving import clear_validation_errors
 from robots.contract import validator
 from robots.contract.validate import PERIOD, PERSONNUMMER, application_problems
+from robots.periods import previous_month
 from robots.privacy import mask
 
 MAX_AMOUNT = 10_000_000  # kronor; anything larger is garbage, and must not overflow the ledger's integers
@@ -68,11 +69,6 @@ CREATE TABLE IF NOT EXISTS households (
 
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def previous_month(period: str) -> str:
-    year, month = int(period[:4]), int(period[5:7])
-    return f"{year - 1}-12" if month == 1 else f"{year}-{month - 1:02d}"
 
 
 class Claim(BaseModel):
