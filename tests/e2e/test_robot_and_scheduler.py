@@ -88,12 +88,17 @@ def test_the_scheduler_stops_cleanly_on_sigterm(tmp_path):
     env = os.environ | {"CASEBOT_CONFIG_DIR": str(tmp_path / "config"), "CASEBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'casebot.sqlite3'}"}
     process = subprocess.Popen([sys.executable, "-m", "robots", "scheduler"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     seen = []
-    for line in process.stdout:  # wait until it is up, however long imports take
-        seen.append(line)
-        if "scheduler started" in line:
-            break
-    process.send_signal(signal.SIGTERM)
-    out, _ = process.communicate(timeout=30)
+    try:
+        for line in process.stdout:  # wait until it is up, however long imports take
+            seen.append(line)
+            if "scheduler started" in line:
+                break
+        process.send_signal(signal.SIGTERM)
+        out, _ = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:  # never leave it running, whatever failed above
+            process.kill()
+            process.wait()
     out = "".join(seen) + out
     assert process.returncode == 0, out
     assert "scheduler started" in out and "SIGTERM: finishing the current run" in out and "scheduler stopped" in out
