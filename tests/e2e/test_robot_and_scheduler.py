@@ -76,7 +76,8 @@ def test_the_schedule_is_set_on_purpose():
     ]
 
 
-def test_the_scheduler_stops_cleanly_on_sigterm(tmp_path):
+def _scheduler(tmp_path, *, until: str, program: list[str]) -> tuple[int, str]:
+    """Start a scheduler process on a schedule that never fires, SIGTERM it once `until` is printed."""
     import os
     import shutil
 
@@ -86,12 +87,12 @@ def test_the_scheduler_stops_cleanly_on_sigterm(tmp_path):
     settings = tmp_path / "config" / "casebot.toml"
     settings.write_text(settings.read_text(encoding="utf-8").replace('cron = "*/2 7-17 * * mon-fri"', 'cron = "0 3 1 1 *"'), encoding="utf-8")
     env = os.environ | {"CASEBOT_CONFIG_DIR": str(tmp_path / "config"), "CASEBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'casebot.sqlite3'}"}
-    process = subprocess.Popen([sys.executable, "-m", "robots", "scheduler"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    process = subprocess.Popen([sys.executable, *program], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     seen = []
     try:
-        for line in process.stdout:  # wait until it is up, however long imports take
+        for line in process.stdout:  # wait until it is there, however long imports take
             seen.append(line)
-            if "scheduler started" in line:
+            if until in line:
                 break
         process.send_signal(signal.SIGTERM)
         out, _ = process.communicate(timeout=30)
@@ -99,9 +100,40 @@ def test_the_scheduler_stops_cleanly_on_sigterm(tmp_path):
         if process.poll() is None:  # never leave it running, whatever failed above
             process.kill()
             process.wait()
-    out = "".join(seen) + out
-    assert process.returncode == 0, out
+    return process.returncode, "".join(seen) + out
+
+
+def test_the_scheduler_stops_cleanly_on_sigterm(tmp_path):
+    rc, out = _scheduler(tmp_path, until="scheduler started", program=["-m", "robots", "scheduler"])
+    assert rc == 0, out
     assert "scheduler started" in out and "SIGTERM: finishing the current run" in out and "scheduler stopped" in out
+
+
+# A scheduler whose pass starts at once and takes a while, so that SIGTERM lands in the middle of it.
+SLOW_PASS = """
+import logging, sys, time
+from datetime import datetime, UTC
+from pathlib import Path
+import robots.scheduler as s
+from robots.config import load_settings
+def slow_pass(console):
+    print("pass began", flush=True); time.sleep(2); print("pass finished", flush=True)
+    return "run-x", 0, Path("logs")
+s.run_tasks, s.is_working_day, build = slow_pass, (lambda day: True), s.build_scheduler
+def at_once(settings):
+    scheduler = build(settings)
+    scheduler.get_jobs()[0].modify(next_run_time=datetime.now(UTC))
+    return scheduler
+s.build_scheduler = at_once
+logging.basicConfig(level=logging.INFO, stream=sys.stdout)
+s.run_scheduler(load_settings())
+"""
+
+
+def test_sigterm_lets_the_pass_under_way_finish(tmp_path):
+    rc, out = _scheduler(tmp_path, until="pass began", program=["-c", SLOW_PASS])
+    assert rc == 0, out
+    assert out.index("pass began") < out.index("SIGTERM: finishing") < out.index("pass finished") < out.index("scheduler stopped"), out
 
 
 def test_working_days_and_deadlines():
