@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 class Faults(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    latency_ms: int = Field(default=0, ge=0, le=60_000, description="how long every answer takes, the gateway's own work included")
+    latency_ms: int = Field(default=0, ge=0, le=60_000, description="how long every answer takes from its arrival, the gateway's own work and queueing included")
     jitter_ms: int = Field(default=0, ge=0, le=60_000, description="extra random delay, uniform 0..jitter_ms")
     agency_error_rate: float = Field(default=0.0, ge=0.0, le=1.0, description="each asked agency answers with an error")
     timeout_rate: float = Field(default=0.0, ge=0.0, le=1.0, description="the request hangs for hang_seconds")

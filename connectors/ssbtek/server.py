@@ -52,6 +52,22 @@ class Query(BaseModel):
     agencies: list[Agency] = Field(min_length=1, max_length=8)
 
 
+class _ArrivalClock:
+    """Stamps each request when it reaches the application, before its body is read and checked.
+
+    The latency fault counts from here: a real gateway answers sixteen queries side by side, while this
+    stub handles them one after another on one thread, and that queueing is the stub's, not the modelled
+    gateway's. Counting it inside the latency keeps the answer time what the flag says."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http":
+            scope.setdefault("state", {})["arrived"] = asyncio.get_running_loop().time()
+        await self.app(scope, receive, send)
+
+
 class Population(BaseModel):
     model_config = ConfigDict(extra="forbid")
     answers: list[dict] = Field(max_length=10_000, description="register answers (registry.schema.json) to store")
@@ -108,6 +124,7 @@ def create_app(db_path: Path, faults: Faults | None = None) -> FastAPI:
     )
 
     clear_validation_errors(app)
+    app.add_middleware(_ArrivalClock)
 
     def count(status: int) -> None:
         state["by_status"][str(status)] = state["by_status"].get(str(status), 0) + 1
@@ -148,7 +165,7 @@ def create_app(db_path: Path, faults: Faults | None = None) -> FastAPI:
         state["max_in_flight"] = max(state["max_in_flight"], state["in_flight"])
         try:
             loop = asyncio.get_running_loop()
-            started = loop.time()
+            started = getattr(request.state, "arrived", None) or loop.time()
             if f.timeout_rate and rng.random() < f.timeout_rate:
                 # Hang, but notice when the client gives up, as a real server's connection would.
                 while loop.time() < started + f.hang_seconds:

@@ -14,6 +14,7 @@ from connectors.errors import Conflict, ConnectorError, NotFound
 from robots.bots.concurrently import concurrently, in_batches
 from robots.bots.context import Context
 from robots.bots.sla import deadline_for
+from robots.contract.validate import application_problems
 from robots.store.models import State, WorkItem
 from robots.store.queue import lease, release, reload
 
@@ -72,6 +73,10 @@ def _record_claim(ctx: Context, session, it: WorkItem, record: dict | None, erro
         return "claim_failed"
     if error is not None:
         raise error
-    it.application, it.state = record["application"], State.CLAIMED
-    ctx.store.audit(session, "claimed", {"application_id": it.application_id}, it.id, ctx.run_id)
+    it.application = record["application"]
+    problems = application_problems(it.application)
+    # An application that breaks the contract needs no register data: it goes straight to be decided,
+    # and the rules refer it to a caseworker with every problem listed (INVALID_APPLICATION).
+    it.state = State.READY if problems else State.CLAIMED
+    ctx.store.audit(session, "claimed", {"application_id": it.application_id, "problems": len(problems)}, it.id, ctx.run_id)
     return "claimed"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, select, text
+from sqlalchemy import Engine, create_engine, event, insert, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from robots.store.models import AuditEvent
@@ -58,17 +58,30 @@ class Store:
 
     def audit(self, session: Session, step: str, detail: dict, item_id: int | None = None, run_id: str | None = None) -> AuditEvent:
         """Append to the hash chain. On PostgreSQL an advisory lock keeps concurrent workers on one chain."""
+        event_ = AuditEvent(item_id=item_id, run_id=run_id, step=step, detail=detail, **self._link(session, step, detail, item_id, run_id))
+        session.add(event_)  # inserted in the order added, at the next flush
+        return event_
+
+    def audit_many(self, session: Session, step: str, events: list[tuple[int | None, dict]], run_id: str | None = None) -> None:
+        """Append (item id, detail) events of one step in one statement: for bots storing a batch at a time."""
+        if not events:
+            return
+        session.flush()  # events added one by one before these keep their place in the chain
+        session.execute(insert(AuditEvent), [
+            {"item_id": item_id, "run_id": run_id, "step": step, "detail": detail, **self._link(session, step, detail, item_id, run_id)}
+            for item_id, detail in events
+        ])
+
+    def _link(self, session: Session, step: str, detail: dict, item_id: int | None, run_id: str | None) -> dict[str, str]:
+        """The next link of the chain: the previous hash, and this event's hash over it and its content."""
         last = session.info.get("audit_head")
         if last is None:  # first event of this transaction: lock the chain, read its head
             if self.is_postgres:
                 session.execute(text("SELECT pg_advisory_xact_lock(7304)"))
             last = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)) or GENESIS
         body = json.dumps({"step": step, "item": item_id, "run": run_id, "detail": detail}, sort_keys=True, ensure_ascii=False)
-        event_ = AuditEvent(item_id=item_id, run_id=run_id, step=step, detail=detail, prev_hash=last,
-                            hash=hashlib.sha256((last + body).encode()).hexdigest())
-        session.add(event_)  # inserted in the order added, at the next flush
-        session.info["audit_head"] = event_.hash
-        return event_
+        head = session.info["audit_head"] = hashlib.sha256((last + body).encode()).hexdigest()
+        return {"prev_hash": last, "hash": head}
 
     def verify_audit_chain(self) -> int | None:
         """The id of the first event whose hash does not hold, or None when the whole chain holds."""
