@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import time
 from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
@@ -126,22 +127,28 @@ def create_app(db_path: Path) -> FastAPI:
             setup.executescript(SCHEMA)
         yield
 
+    connections = threading.local()  # requests run on a pool of threads; each keeps its own connection
+
+    def connection() -> sqlite3.Connection:
+        db = getattr(connections, "db", None)
+        if db is None:
+            db = connections.db = sqlite3.connect(db_path, timeout=30, isolation_level=None)
+            db.row_factory = sqlite3.Row
+            db.execute("PRAGMA busy_timeout=30000")
+            db.execute("PRAGMA synchronous=NORMAL")  # WAL: durable against a crash of the stub, fsync at checkpoints
+        return db
+
     @contextmanager
     def transaction(write: bool = False):
-        """One connection per request; writes take the lock up front so that a claim or a decision is atomic."""
-        db = sqlite3.connect(db_path, timeout=30, isolation_level=None)
-        db.row_factory = sqlite3.Row
-        db.execute("PRAGMA busy_timeout=30000")
-        db.execute("PRAGMA synchronous=NORMAL")  # WAL: durable against a crash of the stub, fsync at checkpoints
+        """One transaction per request; writes take the lock up front so that a claim or a decision is atomic."""
+        db = connection()
+        db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
         try:
-            db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             yield db
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
-        finally:
-            db.close()
 
     def event(db, application_id: str, actor: str, what: str, detail: object = None) -> None:
         db.execute(

@@ -40,11 +40,6 @@ class HouseholdAnswers:
 class RegisterGateway(Protocol):
     def query(self, personnummer: str, *, case_id: str, period: str, agencies: Sequence[str]) -> dict: ...
 
-    def store_population(self, answers: Sequence[dict], batch: int = 500) -> None:
-        """Seeding only: put register answers into the stub's synthetic population."""
-        for start in range(0, len(answers), batch):
-            self.http.call("PUT", "/admin/population", json={"answers": list(answers[start:start + batch])}, safe_to_repeat=True)
-
     def fetch(self, requests: Sequence[HouseholdRequest]) -> list[HouseholdAnswers]: ...
 
     def fetch_each(self, requests: Sequence[HouseholdRequest]) -> Iterator[tuple[int, HouseholdAnswers]]: ...
@@ -72,6 +67,7 @@ class GatewayClient:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
+        self.http.close()
 
     def __enter__(self) -> GatewayClient:
         return self

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from robots.store.models import RegisterAnswer, WorkItem
 
@@ -25,8 +26,16 @@ def lease(session: Session, states, owner: str, seconds: int, limit: int, now: d
         .with_for_update(skip_locked=True)
     )
     items = list(session.scalars(query))
+    until = now + timedelta(seconds=seconds)
+    # One UPDATE for the whole batch (per-object changes would flush one UPDATE per item), and the loaded
+    # objects told the new values as already stored.
+    for start in range(0, len(items), 1000):
+        ids = [i.id for i in items[start:start + 1000]]
+        session.execute(update(WorkItem).where(WorkItem.id.in_(ids)).values(lease_owner=owner, lease_until=until),
+                        execution_options={"synchronize_session": False})
     for item in items:
-        item.lease_owner, item.lease_until = owner, now + timedelta(seconds=seconds)
+        set_committed_value(item, "lease_owner", owner)
+        set_committed_value(item, "lease_until", until)
     return items
 
 

@@ -69,6 +69,20 @@ def test_a_hanging_gateway_never_holds_the_client_past_its_budget(gateway_stub):
     assert elapsed < policy.budget + 1.5  # the read timeout is cut to what is left of the budget, not 5 s
 
 
+def test_the_latency_fault_is_the_answer_time_the_gateway_keeps(gateway_stub):
+    # The stub counts from a query's arrival and learns how late its own answers leave, so that under
+    # load, on one thread, its answers still take what the flag says: the benchmark's limit depends on it.
+    set_faults(gateway_stub, latency_ms=40)
+    with GatewayClient(gateway_stub.url, max_concurrency=8) as client:
+        requests = [HouseholdRequest(f"EB-{i}", "2023-11", [(pnr("1970-01-01", i * 4 + k), AGENCIES) for k in range(4)]) for i in range(40)]
+        started = time.monotonic()
+        assert all(r.complete for r in client.fetch(requests))
+        elapsed = time.monotonic() - started
+    answer_ms = stats(gateway_stub)["answer_ms"]
+    assert answer_ms["count"] == 160 and 39 <= answer_ms["median"] <= 42, answer_ms
+    assert elapsed >= 160 / 8 * 0.040 * 0.95  # never faster than the gateway allows
+
+
 def test_retry_after_is_honoured(gateway, gateway_stub):
     set_faults(gateway_stub, error_503_rate=1, retry_after_seconds=1)
     policy = CallPolicy(attempts=3, budget=10, backoff_initial=0.01, backoff_max=0.01, jitter=0)

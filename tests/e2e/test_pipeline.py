@@ -66,6 +66,10 @@ def test_every_application_ends_written_or_referred_and_matches_casebot_decide(r
     for application_id, case in by_id.items():
         codes = [r["code"] for r in records[application_id]["decisions"][0]["reasons"]]
         assert case.reason is None or case.reason in codes
+    # an application that breaks the contract goes to a caseworker without a question to the gateway
+    invalid = [a for a, case in by_id.items() if case.reason == "INVALID_APPLICATION"]
+    assert invalid and all(answers[a] == [] for a in invalid)
+    assert all(answers[a] for a, case in by_id.items() if case.reason is None)
     assert CaseSystemClient(world.cases.url).payments()["count"] == granted
     assert store.verify_audit_chain() is None
     worker.close()
