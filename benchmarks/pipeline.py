@@ -26,6 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import requests  # noqa: E402
 import robot  # noqa: E402
 
 from connectors.casesystem.client import CaseSystemClient  # noqa: E402
@@ -74,8 +75,9 @@ def batch(folder: Path, n: int, latency: int, cap: int) -> dict:
         worker.close()
         with worker.store.sessions() as session:  # invalid applications are not fetched: count who was asked
             asked = session.scalar(select(func.count()).select_from(RegisterAnswer))
+        answer_ms = requests.get(gateway.url + "/admin/stats", timeout=10).json()["answer_ms"]
         return {"applications": n, "persons": asked, "fetch_s": seconds["fetch"], "pass_s": total, "steps_s": seconds,
-                "client_alone": client_alone}
+                "client_alone": client_alone, "answer_ms": answer_ms}
     finally:
         gateway.stop()
         cases.stop()
@@ -149,6 +151,8 @@ def main() -> None:
     row("batch: fetch step", b["applications"], b["persons"], b["fetch_s"], "batch_fetch_persons_per_s")
     row("batch: whole pass", b["applications"], b["persons"], b["pass_s"], "batch_pass_persons_per_s")
     row("one at a time (Robot FOR loop)", one["applications"], one["persons"], one["pass_s"], "loop_persons_per_s")
+    a = b["answer_ms"]
+    print(f"the gateway's own answer time (arrival to last byte, {a['count']} queries): median {a['median']} ms, p95 {a['p95']} ms")
     print("steps of the batch pass: " + ", ".join(f"{k} {v:.1f} s" for k, v in b["steps_s"].items()))
     print(f"\nbatch vs one at a time: {figures['batch_pass_apps_per_s'] / figures['loop_apps_per_s']:.1f}x the applications per second "
           f"(target >= 10x); fetch at {figures['batch_fetch_persons_per_s'] / limit:.2f} of the gateway-bound limit (target >= 0.9)")

@@ -183,7 +183,8 @@ def create_app(db_path: Path, faults: Faults | None = None) -> FastAPI:
         try:
             loop = asyncio.get_running_loop()
             started = request.state.arrived
-            if f.timeout_rate and rng.random() < f.timeout_rate:
+            hung = f.timeout_rate and rng.random() < f.timeout_rate
+            if hung:
                 # Hang, but notice when the client gives up, as a real server's connection would.
                 while loop.time() < started + f.hang_seconds:
                     await asyncio.sleep(0.05)
@@ -193,7 +194,7 @@ def create_app(db_path: Path, faults: Faults | None = None) -> FastAPI:
             response = answer(q, request, f, rng)
             # The latency is the whole answer time: the work above is part of it, not added to it.
             delay = (f.latency_ms + (rng.uniform(0, f.jitter_ms) if f.jitter_ms else 0)) / 1000
-            if delay:
+            if delay and not hung:  # a hung answer is late on purpose: it must not teach the clock
                 request.state.due = started + delay  # _AnswerClock times the answer against this
                 wake = started + delay - min(state["lead"], delay / 2) - loop.time()
                 if wake > 0:
