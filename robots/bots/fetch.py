@@ -71,7 +71,7 @@ def _record(ctx: Context, session, fetched: list[tuple[WorkItem, HouseholdAnswer
             state, attempts, next_attempt_at = State.WAITING, attempt, now + backoff
             counts["waiting"] += 1
         updates.append({"id": it.id, "state": state, "attempts": attempts, "next_attempt_at": next_attempt_at,
-                      "last_error": "; ".join(failed)[:2000] or None, "lease_owner": None, "lease_until": None})
+                        "last_error": "; ".join(failed)[:2000] or None, "lease_owner": None, "lease_until": None})
         events.append((it.id, {"attempt": attempt, "answers": len(result.answers), "failed": len(failed), "state": str(state)}))
     if answers:
         session.execute(insert(RegisterAnswer), answers)
