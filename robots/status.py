@@ -34,7 +34,7 @@ def status_report(store: Store, runs: int = 5) -> str:
     if overdue:
         lines.append(f"!! {overdue} applications are past their deadline")
     lines.append("Last runs:")
-    for r in last_runs or []:
+    for r in last_runs:
         took = f"{(r.finished_at - r.started_at).total_seconds():.1f} s" if r.finished_at else "still running"
         done = ", ".join(f"{step} {sum(v for v in c.values() if isinstance(v, int))}" for step, c in (r.counts or {}).items())
         lines.append(f"  {r.id}  {r.outcome:11s} {took:>14s}  {done}{'  error: ' + r.error[:120] if r.error else ''}")

@@ -22,6 +22,12 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 GENESIS = "0" * 64
 
 
+def event_hash(previous: str, step: str, item_id: int | None, run_id: str | None, detail: dict) -> str:
+    """An audit event's hash: over the previous hash and the event's content. Writing and verifying both use it."""
+    body = json.dumps({"step": step, "item": item_id, "run": run_id, "detail": detail}, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256((previous + body).encode()).hexdigest()
+
+
 def database_url() -> str:
     return os.environ.get("CASEBOT_DATABASE_URL") or DEFAULT_URL
 
@@ -79,8 +85,7 @@ class Store:
             if self.is_postgres:
                 session.execute(text("SELECT pg_advisory_xact_lock(7304)"))
             last = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)) or GENESIS
-        body = json.dumps({"step": step, "item": item_id, "run": run_id, "detail": detail}, sort_keys=True, ensure_ascii=False)
-        head = session.info["audit_head"] = hashlib.sha256((last + body).encode()).hexdigest()
+        head = session.info["audit_head"] = event_hash(last, step, item_id, run_id, detail)
         return {"prev_hash": last, "hash": head}
 
     def verify_audit_chain(self) -> int | None:
@@ -88,8 +93,7 @@ class Store:
         with self.sessions() as session:
             previous = GENESIS
             for e in session.scalars(select(AuditEvent).order_by(AuditEvent.id)):
-                body = json.dumps({"step": e.step, "item": e.item_id, "run": e.run_id, "detail": e.detail}, sort_keys=True, ensure_ascii=False)
-                if e.prev_hash != previous or e.hash != hashlib.sha256((previous + body).encode()).hexdigest():
+                if e.prev_hash != previous or e.hash != event_hash(previous, e.step, e.item_id, e.run_id, e.detail):
                     return e.id
                 previous = e.hash
         return None
