@@ -71,10 +71,11 @@ def run_demo(count: int, seed: int, period: str) -> None:
                 runs.append((run_id, rc, outdir))
                 with store.sessions() as session:
                     items = session.scalar(select(WorkItem.id).order_by(WorkItem.id.desc()).limit(1)) or 0
-                now_done = max(0, min(count, items) - _open_items(store))
+                still_open = _open_items(store)
+                now_done = max(0, min(count, items) - still_open)
                 bar.update(now_done - done)
                 done = now_done
-                if done >= count and _open_items(store) == 0:
+                if done >= count and still_open == 0:
                     break
         elapsed = time.perf_counter() - started
         summarize(store, count, elapsed, runs)
