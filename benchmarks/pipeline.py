@@ -89,7 +89,7 @@ def _client_alone(worker: Worker, url: str, cap: int) -> tuple[int, float]:
     from robots.contract.validate import application_problems
 
     applications = [worker.casesystem.get(s["application_id"])["application"] for s in worker.casesystem.applications("submitted")]
-    requests = [request_for(a, worker.policy) for a in applications if not application_problems(a)]
+    requests = [request_for(a, worker.params) for a in applications if not application_problems(a)]
     with GatewayClient(url, max_concurrency=cap) as client:
         started = time.perf_counter()
         persons = sum(len(r.answers) for r in client.fetch(requests))

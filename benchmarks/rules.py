@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from robots.config import load_norms, load_policy  # noqa: E402
+from robots.config import load_parameters  # noqa: E402
 from robots.decide import decide, register_answers  # noqa: E402
 from robots.rules import evaluate, parse_case  # noqa: E402
 from robots.synthetic import MUTATIONS, case_for  # noqa: E402
@@ -69,14 +69,14 @@ def main() -> None:
     parser.add_argument("--baseline", type=Path, help="an earlier run's JSON to show side by side")
     args = parser.parse_args()
 
-    norms, policy = load_norms(), load_policy()
+    params = load_parameters()
     t = time.perf_counter()
     cases = generate(args.n, args.seed)
     print(f"generated {args.n:,} households in {time.perf_counter() - t:.1f} s (not counted)", file=sys.stderr)
     parsed = [parse_case(a, register_answers(r, a["period"])) for a, r in cases]
 
-    engine = timed([lambda c=c: evaluate(c, norms, policy, decided_at=DECIDED_AT, decided_by="robot:bench") for c in parsed])
-    validated = timed([lambda a=a, r=r: decide(a, r, norms, policy, decided_at=DECIDED_AT) for a, r in cases])
+    engine = timed([lambda c=c: evaluate(c, params, decided_at=DECIDED_AT, decided_by="robot:bench") for c in parsed])
+    validated = timed([lambda a=a, r=r: decide(a, r, params, decided_at=DECIDED_AT) for a, r in cases])
     figures = {"engine": engine, "validated": validated}
 
     baseline = json.loads(args.baseline.read_text()) if args.baseline else None

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from robots import __version__
-from robots.config import ConfigError, load_norms, load_policy
+from robots.config import ConfigError, load_parameters
 
 
 def fail(message: str) -> None:
@@ -39,10 +39,10 @@ def main() -> None:
 @click.argument("application", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--registry", "registry", type=click.Path(path_type=Path, dir_okay=False), required=True,
               help="JSON array of register answers (one per household member).")
-@click.option("--policy", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="Local policy TOML [default: config/policy.toml].")
+@click.option("--policy", type=click.Path(path_type=Path), default=None,
+              help="Local policy: a directory of dated versions, or one version's TOML [default: config/policy/].")
 @click.option("--norms", type=click.Path(path_type=Path, file_okay=False), default=None,
-              help="Directory of riksnorm tables <year>.toml [default: config/norms].")
+              help="Directory of riksnorm tables, each with its valid_from and valid_to [default: config/norms/].")
 def decide(application: Path, registry: Path, policy: Path | None, norms: Path | None) -> None:
     """Decide one APPLICATION and print the decision as JSON.
 
@@ -58,10 +58,10 @@ def decide(application: Path, registry: Path, policy: Path | None, norms: Path |
     if not isinstance(answers, list):
         fail(f"{registry}: must be a JSON array of register answers, one per household member")
     try:
-        tables, local_policy = load_norms(norms), load_policy(policy)
+        params = load_parameters(norms, policy)
     except ConfigError as e:
         fail(str(e))
-    decision = decide_application(app, answers, tables, local_policy)  # type: ignore[arg-type]
+    decision = decide_application(app, answers, params)  # type: ignore[arg-type]
     click.echo(json.dumps(decision, ensure_ascii=False, indent=2))
 
 

@@ -1,4 +1,5 @@
-"""Load and validate the parameters in config/: riksnorm tables and the local policy.
+"""Load and validate the parameters in config/ (riksnorm tables, the local policy's versions, the worker's
+settings) and the law's dated references (robots/rules/law.toml).
 
 Every problem is reported as one line naming the file, the key and what is wrong, so an operator can
 fix a table without reading code. The rules receive plain frozen data (robots.rules.parameters).
@@ -6,6 +7,8 @@ fix a table without reading code. The rules receive plain frozen data (robots.ru
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import tomllib
 from datetime import date
@@ -14,7 +17,18 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model, field_validator, model_validator
 
-from robots.rules.parameters import AGENCIES, LUNCH_KEYS, PERSONAL_KEYS, Amount, NormTable, Policy
+from robots.rules.parameters import (
+    AGENCIES,
+    LUNCH_KEYS,
+    OTHER_ACCEPTABLE_COSTS,
+    PERSONAL_KEYS,
+    Amount,
+    Citation,
+    Law,
+    NormTable,
+    Parameters,
+    Policy,
+)
 from robots.synthetic import MUTATIONS, SeedMix
 
 # The repository's config/ directory; CASEBOT_CONFIG_DIR points elsewhere (a municipality's own).
@@ -51,7 +65,6 @@ Kronor = Annotated[int, Field(ge=0, strict=True)]
 
 class _TableInfo(_Strict):
     name: str = Field(min_length=1)
-    year: int = Field(ge=2000, le=2100)
     valid_from: date
     valid_to: date
     unit: Literal["SEK per month"]
@@ -61,8 +74,9 @@ class _TableInfo(_Strict):
 
     @model_validator(mode="after")
     def _dates(self) -> _TableInfo:
-        if not (self.valid_from.year == self.year == self.valid_to.year and self.valid_from <= self.valid_to):
-            raise ValueError(f"valid_from and valid_to must lie within {self.year}, in that order")
+        # The prisbasbelopp is a calendar year's: a table never spans two years.
+        if not (self.valid_from.year == self.valid_to.year and self.valid_from <= self.valid_to):
+            raise ValueError("valid_from and valid_to must lie within one calendar year, in that order")
         return self
 
 
@@ -109,28 +123,26 @@ class _AmountLimit(_Strict):
     limit: Kronor
 
 
+class _Costs(_Strict):
+    accepted_beyond_statute: list[Literal[OTHER_ACCEPTABLE_COSTS]] = []  # type: ignore[valid-type]
+
+
 Agency = Literal[AGENCIES]  # type: ignore[valid-type]
 
 
 class _Registry(_Strict):
     adult_sources: list[Agency] = Field(min_length=1)
     child_sources: list[Agency] = Field(min_length=1)
-    fetch_attempts: int = Field(ge=1, le=100)
-    fetch_retry_seconds: int = Field(ge=1, le=86_400)
-
-
-class _Sample(_Strict):
-    share: float = Field(ge=0.0, le=1.0)
 
 
 class _PolicyFile(_Strict):
     policy: _PolicyInfo
     rent_ceiling: _RentCeiling
+    costs: _Costs
     income: _Income
     assets: _Assets
     amount: _AmountLimit
     registry: _Registry
-    sample: _Sample
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -143,28 +155,40 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: not valid TOML: {e}") from None
 
 
-def _parse(model: type[BaseModel], path: Path) -> Any:
+def _validate(model: type[BaseModel], content: dict[str, Any], origin: object) -> Any:
     try:
-        return model.model_validate(_read_toml(path))
+        return model.model_validate(content)
     except ValidationError as e:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc']) or '(top level)'}: {err['msg']}" for err in e.errors()
         )
-        raise ConfigError(f"{path}: {problems}") from None
+        raise ConfigError(f"{origin}: {problems}") from None
+
+
+def _parse(model: type[BaseModel], path: Path) -> Any:
+    return _validate(model, _read_toml(path), path)
+
+
+def canonical(content: dict[str, Any]) -> str:
+    """A parameter file's content as canonical JSON: what its digest covers and what the store keeps."""
+    return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=date.isoformat)
+
+
+def _identity(content: dict[str, Any]) -> dict[str, str]:
+    text = canonical(content)
+    return {"content": text, "digest": hashlib.sha256(text.encode()).hexdigest()}
 
 
 def _amount(cell: _Cell) -> Amount:
     return Amount(cell.amount, cell.provisional)
 
 
-def load_norm_table(path: Path) -> NormTable:
-    f: _NormFile = _parse(_NormFile, path)
-    if path.stem != str(f.table.year):
-        raise ConfigError(f"{path}: table.year: is {f.table.year}, but the file is named for {path.stem}")
+def norm_table(content: dict[str, Any], origin: object) -> NormTable:
+    """A riksnorm table from a file's content (TOML as read, or the canonical JSON a store kept)."""
+    f: _NormFile = _validate(_NormFile, content, origin)
     lunch = f.personal_costs_lunch_outside_home
     return NormTable(
         name=f.table.name,
-        year=f.table.year,
         valid_from=f.table.valid_from,
         valid_to=f.table.valid_to,
         source=f.table.source,
@@ -172,26 +196,37 @@ def load_norm_table(path: Path) -> NormTable:
         personal={k: _amount(getattr(f.personal_costs, k)) for k in PERSONAL_KEYS},
         lunch_outside_home={k: _amount(getattr(lunch, k)) for k in LUNCH_KEYS} if lunch else {},
         common=tuple(_amount(f.common_costs[n]) for n in range(1, 8)),
+        **_identity(content),
     )
 
 
-def load_norms(directory: Path | None = None) -> dict[int, NormTable]:
-    """Every riksnorm table in the directory (one <year>.toml per year), keyed by year."""
+def load_norm_table(path: Path) -> NormTable:
+    return norm_table(_read_toml(path), path)
+
+
+def _dated(versions: list[tuple[Path, Any]], what: str, directory: Path) -> tuple:
+    """Versions sorted by valid_from; two in force on one day is an error naming both files."""
+    versions.sort(key=lambda pv: pv[1].valid_from)
+    for (path_a, a), (path_b, b) in zip(versions, versions[1:]):
+        ends = getattr(a, "valid_to", None)
+        if a.valid_from == b.valid_from or (ends is not None and b.valid_from <= ends):
+            raise ConfigError(f"{path_b}: valid_from {b.valid_from}: {what} {path_a.name} is still in force that day")
+    if not versions:
+        raise ConfigError(f"{directory}: holds no {what} (*.toml)")
+    return tuple(v for _, v in versions)
+
+
+def load_norms(directory: Path | None = None) -> tuple[NormTable, ...]:
+    """Every riksnorm table in the directory, by valid_from. A year may hold several (a change mid-year)."""
     directory = directory or CONFIG_DIR / "norms"
     if not directory.is_dir():
         raise ConfigError(f"{directory}: no such directory of norm tables")
-    tables = {}
-    for path in sorted(directory.glob("*.toml")):
-        table = load_norm_table(path)
-        tables[table.year] = table
-    if not tables:
-        raise ConfigError(f"{directory}: holds no norm table (<year>.toml)")
-    return tables
+    return _dated([(p, load_norm_table(p)) for p in directory.glob("*.toml")], "norm table", directory)
 
 
-def load_policy(path: Path | None = None) -> Policy:
-    path = path or CONFIG_DIR / "policy.toml"
-    f: _PolicyFile = _parse(_PolicyFile, path)
+def policy_version(content: dict[str, Any], origin: object) -> Policy:
+    """One version of the local policy from a file's content (TOML as read, or the canonical JSON a store kept)."""
+    f: _PolicyFile = _validate(_PolicyFile, content, origin)
     return Policy(
         name=f.policy.name,
         valid_from=f.policy.valid_from,
@@ -205,10 +240,47 @@ def load_policy(path: Path | None = None) -> Policy:
         amount_limit=f.amount.limit,
         adult_sources=tuple(f.registry.adult_sources),
         child_sources=tuple(f.registry.child_sources),
-        fetch_attempts=f.registry.fetch_attempts,
-        fetch_retry_seconds=f.registry.fetch_retry_seconds,
-        sample_share=f.sample.share,
+        accepted_costs=tuple(f.costs.accepted_beyond_statute),
+        **_identity(content),
     )
+
+
+def load_policies(path: Path | None = None) -> tuple[Policy, ...]:
+    """The local policy's versions: every *.toml in a directory (default config/policy/), or one file."""
+    path = path or CONFIG_DIR / "policy"
+    if path.is_dir():
+        return _dated([(p, policy_version(_read_toml(p), p)) for p in path.glob("*.toml")], "policy version", path)
+    return (policy_version(_read_toml(path), path),)
+
+
+class _Citation(_Strict):
+    valid_from: date
+    valid_to: date | None = None
+    cite: str = Field(min_length=1)
+    source: str = Field(min_length=1)
+
+
+class _Provision(_Strict):
+    what: str = Field(min_length=1)
+    versions: list[_Citation] = Field(min_length=1)
+
+
+LAW_FILE = Path(__file__).resolve().parent / "rules" / "law.toml"
+
+
+def load_law(path: Path = LAW_FILE) -> Law:
+    """The legal references the rules cite, by provision, newest version first."""
+    provisions = {}
+    for key, content in _read_toml(path).items():
+        p: _Provision = _validate(_Provision, content, f"{path}: {key}")
+        provisions[key] = tuple(Citation(c.valid_from, c.valid_to, c.cite, c.source)
+                                for c in sorted(p.versions, key=lambda c: c.valid_from, reverse=True))
+    return Law(provisions)
+
+
+def load_parameters(norms: Path | None = None, policy: Path | None = None) -> Parameters:
+    """Norm tables, policy versions and the law: what the rules read."""
+    return Parameters(load_norms(norms), load_policies(policy), load_law())
 
 
 class _SeedFile(_Strict):
@@ -274,10 +346,21 @@ class _Schedule(_Strict):
         return cron
 
 
+class _Fetch(_Strict):
+    attempts: int = Field(ge=1, le=100)
+    retry_seconds: int = Field(ge=1, le=86_400)
+
+
+class _Sample(_Strict):
+    share: float = Field(ge=0.0, le=1.0)
+
+
 class Settings(_Strict):
     """config/casebot.toml: how the worker runs."""
 
     worker: _Worker
+    fetch: _Fetch
+    sample: _Sample
     database: _Database
     casesystem: _Service
     ssbtek: _Gateway

@@ -11,7 +11,7 @@ from datetime import datetime
 from robots import __version__
 from robots.contract.validate import PERIOD, application_problems, registry_sources
 from robots.rules import evaluate, invalid, parse_case
-from robots.rules.parameters import NormTable, Policy
+from robots.rules.parameters import Parameters
 
 ROBOT = f"robot:casebot-{__version__}"
 
@@ -33,8 +33,7 @@ def register_answers(answers: list, period: str) -> dict[str, dict]:
 def decide(
     application: dict,
     answers: list,
-    norms: dict[int, NormTable],
-    policy: Policy,
+    params: Parameters,
     *,
     decided_at: str | None = None,
     decided_by: str = ROBOT,
@@ -46,6 +45,6 @@ def decide(
         period = application.get("period")
         if not (isinstance(period, str) and PERIOD.fullmatch(period)):
             period = decided_at[:7]  # unknown: file it under the month it was handled
-        return invalid(application["application_id"], period, problems, policy, decided_at=decided_at, decided_by=decided_by)
+        return invalid(application["application_id"], period, problems, params, decided_at=decided_at, decided_by=decided_by)
     case = parse_case(application, register_answers(answers, application["period"]))
-    return evaluate(case, norms, policy, decided_at=decided_at, decided_by=decided_by)
+    return evaluate(case, params, decided_at=decided_at, decided_by=decided_by)

@@ -39,7 +39,7 @@ def _open_items(store) -> int:
 
 
 def run_demo(count: int, seed: int, period: str) -> None:
-    from robots.config import load_norms, load_policy
+    from robots.config import load_parameters
     from robots.decide import decide
     from robots.runner import run_tasks
 
@@ -50,7 +50,7 @@ def run_demo(count: int, seed: int, period: str) -> None:
     click.echo("The worked example (a single parent with two children), decided by the rules:")
     click.echo(explain(decide(json.loads(example.with_suffix(".application.json").read_text(encoding="utf-8")),
                               json.loads(example.with_suffix(".registry.json").read_text(encoding="utf-8")),
-                              load_norms(), load_policy())) + "\n")
+                              load_parameters())) + "\n")
 
     click.echo(f"Starting the stand-ins for the register gateway and the case system (data in {folder}) …")
     with StubProcess("ssbtek", folder / "ssbtek.sqlite3") as gateway_stub, StubProcess("casesystem", folder / "casesystem.sqlite3") as cases_stub:

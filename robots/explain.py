@@ -13,14 +13,17 @@ def explain(decision: dict) -> str:
         head += f"GRANTED {kr(decision['amount'])}"
     else:
         head += f"REFERRED to a caseworker ({', '.join(sorted({r['code'] for r in decision['reasons']}))})"
-    norm = c["norm"]
-    table = f" ({norm['table']}{', PROVISIONAL amounts' if norm.get('provisional') else ''})" if "table" in norm else ""
-    lines = [
-        head,
-        f"    norm{table} {kr(norm['total'])} + costs {kr(sum(c['costs'].values()))} = need {kr(c['need'])}",
-        f"    income {kr(sum(c['income'].values()))} - left out {kr(sum(c['disregarded_income'].values()))}"
-        f" = counted {kr(c['counted_income'])}; deficit {kr(c['deficit'])}",
-    ]
+    if c.get("made") is False:
+        lines = [head, f"    no calculation: {c['why']}"]
+    else:
+        norm = c["norm"]
+        table = f" ({norm['table']}{', PROVISIONAL amounts' if norm.get('provisional') else ''})"
+        lines = [
+            head,
+            f"    norm{table} {kr(norm['total'])} + costs {kr(sum(c['costs'].values()))} = need {kr(c['need'])}",
+            f"    income {kr(sum(c['income'].values()))} - left out {kr(sum(c['disregarded_income'].values()))}"
+            f" = counted {kr(c['counted_income'])}; deficit {kr(c['deficit'])}",
+        ]
     for r in decision["reasons"]:
         who = f" [{mask(r['personnummer'])}]" if "personnummer" in r else ""
         lines.append(f"    - {r['code']}{who}: {mask(r['text'])}")

@@ -25,10 +25,12 @@ from robots.bots.intake import intake
 from robots.bots.sample import sample
 from robots.bots.sla_watch import sla_watch
 from robots.bots.write_back import write_back
-from robots.config import Settings, load_norms, load_policy, load_settings
+from robots.config import Settings, load_parameters, load_settings
+from robots.rules.parameters import Parameters
 from robots.store import Run, Store, open_store
 from robots.store.lock import RunLock
 from robots.store.models import utcnow
+from robots.store.parameters import keep as keep_parameters
 
 STEPS: tuple[tuple[str, Callable[[Context], dict]], ...] = (
     ("intake", intake),
@@ -60,8 +62,7 @@ class Worker:
     store: Store
     casesystem: CaseSystemClient
     gateway: GatewayClient
-    norms: dict = field(default_factory=load_norms)
-    policy: object = field(default_factory=load_policy)
+    params: Parameters = field(default_factory=load_parameters)
 
     @classmethod
     def from_config(cls, settings: Settings | None = None) -> Worker:
@@ -88,7 +89,8 @@ class Worker:
             # Holding the lock, any run still marked running died without finishing.
             session.execute(update(Run).where(Run.outcome == "running").values(outcome="interrupted"))
             session.add(Run(id=run_id, sample_seed=seed, counts={}, log_dir=str(log_dir) if log_dir else None))
-        ctx = Context(self.store, self.casesystem, self.gateway, self.norms, self.policy, self.settings, run_id, seed)  # type: ignore[arg-type]
+            keep_parameters(session, self.params)  # so that any decision of this run can be re-run with its parameters
+        ctx = Context(self.store, self.casesystem, self.gateway, self.params, self.settings, run_id, seed)
         return ctx, lock
 
     def finish_run(self, ctx: Context, lock: RunLock, counts: dict, outcome: str, error: str | None = None) -> None:

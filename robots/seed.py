@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from connectors.casesystem.client import CaseSystemClient
 from connectors.ssbtek.client import GatewayClient
-from robots.periods import previous_month
+from robots.rules.periods import previous_month
 from robots.synthetic import SeedCase
 
 

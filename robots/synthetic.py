@@ -13,9 +13,12 @@ from datetime import date, timedelta
 
 from stdnum import luhn
 
+from robots.rules.periods import add_months
 from robots.rules.parameters import AGENCIES
 
 CHILD_AGES = (0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 13, 14, 15, 17, 18)
+WORKING_CHILD_AGES = range(15, 19)  # a child of these ages, in school and living at home, may have a job
+EMPLOYER = "Exempelbolaget AB"
 
 
 def personnummer(rng: random.Random, born: date) -> str:
@@ -28,6 +31,25 @@ def personnummer(rng: random.Random, born: date) -> str:
 def born_aged(rng: random.Random, age: int, on: date) -> date:
     """A birth date making someone `age` years old on the date `on`."""
     return date(on.year - age - 1, on.month, 1) + timedelta(days=1 + rng.randrange(364))
+
+
+def age_on(pnr: str, on: date) -> int:
+    """Age in whole years on the date `on` of the person with the personnummer YYYYMMDD-NNNN."""
+    born = date(int(pnr[:4]), int(pnr[4:6]), int(pnr[6:8]))
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def pay(rng: random.Random, low: int, high: int) -> dict:
+    """Employer-reported pay as Skatteverket answers it: gross cash pay and the preliminary tax withheld
+    (20-32 % of it), whole kronor. The net pay, gross - tax_withheld, lies roughly between 68 % of `low`
+    and 80 % of `high`."""
+    gross = rng.randrange(low, high, 100)
+    return {"employer": EMPLOYER, "gross": gross, "tax_withheld": gross * rng.randint(20, 32) // 100}
+
+
+def net(reported: dict) -> int:
+    """What was paid out: the net of one employer-reported pay."""
+    return reported["gross"] - reported["tax_withheld"]
 
 
 def clean_case(
@@ -46,20 +68,30 @@ def clean_case(
     members = [{"personnummer": personnummer(rng, born_aged(rng, rng.randint(22, 62), first)), "role": "applicant"}]
     if adults == 2:
         members.append({"personnummer": personnummer(rng, born_aged(rng, rng.randint(22, 62), first)), "role": "partner"})
+    reported: dict[str, dict] = {}  # employer-reported pay by personnummer
+    earlier: dict[str, int] = {}  # a working child's own earnings earlier in the calendar year
     for _ in range(children):
         age = rng.choice(CHILD_AGES)
         child = {"personnummer": personnummer(rng, born_aged(rng, age, first)), "role": "child"}
         if age <= 6 and rng.random() < 0.5:
             child["lunch_outside_home"] = True
+        if age in WORKING_CHILD_AGES and rng.random() < 0.4:
+            # A small job: at most about 3 800 kr net this month and 2 500 kr a month before it, so the
+            # year stays far below one prisbasbelopp (47 600 kr in 2021, the lowest table) and under a
+            # twelfth of it this month.
+            reported[child["personnummer"]] = pay(rng, 1500, 4900)
+            earlier[child["personnummer"]] = rng.randrange(0, 2500 * (month - 1) + 1, 100)
         members.append(child)
     applicant = members[0]["personnummer"]
     everyone = [m["personnummer"] for m in members]
 
     declared: list[dict] = []
-    pay = {m["personnummer"]: (rng.randrange(2000, 9000, 100) if rng.random() < 0.35 else 0) for m in members[:adults]}
-    for who, amount in pay.items():
-        if amount:
-            declared.append({"personnummer": who, "type": "salary", "amount": amount})
+    for m in members[:adults]:
+        if rng.random() < 0.35:
+            reported[m["personnummer"]] = pay(rng, 3000, 11300)  # net about 2 000-9 000 kr
+    for m in members:
+        if m["personnummer"] in reported:
+            declared.append({"personnummer": m["personnummer"], "type": "salary", "amount": net(reported[m["personnummer"]])})
     fk = []
     if children:
         fk.append({"benefit": "child_allowance", "amount": 1250 * children})
@@ -71,6 +103,13 @@ def clean_case(
 
     rent = rng.randrange(3500, 4400, 10) + 600 * children + (900 if adults == 2 and not children else 0)
     months = rng.choice((0, 1, 3, 5, 6, 7, 12, 20, 30))
+    history: dict = {"consecutive_months_on_assistance": months}
+    if months >= 6 and rng.random() < 0.6:
+        # The two years of jobbstimulans began 0-30 months before the period: from 24 on they are over.
+        history["jobbstimulans_since"] = add_months(period, -rng.randint(0, 30))
+    history.update(previous_rent=rent, previous_members=list(everyone))
+    if earlier:
+        history["child_earnings_this_year"] = earlier
     application = {
         "application_id": application_id,
         "kind": "repeat",
@@ -81,12 +120,7 @@ def clean_case(
         "costs": {"rent": rent, "electricity": rng.randrange(200, 700, 10), "home_insurance": rng.randrange(100, 250, 5)},
         "assets": {"bank_balance": rng.randrange(0, 3000)},
         "changes_reported": False,
-        "history": {
-            "consecutive_months_on_assistance": months,
-            "jobbstimulans_months_used": min(months, rng.choice((0, 3, 10, 23, 30))),
-            "previous_rent": rent,
-            "previous_members": list(everyone),
-        },
+        "history": history,
     }
     address = f"ADDR-{rng.randrange(10**6):06d}"
     answers = []
@@ -96,7 +130,7 @@ def clean_case(
             "status": "ok",
             "address_id": address,
             "registered_at_address": list(everyone),
-            "employer_reported_pay": [{"employer": "Exempelbolaget AB", "amount": pay[who]}] if pay.get(who) else [],
+            "employer_reported_pay": [reported[who]] if who in reported else [],
         }
         sources: dict = {"FK": {"status": "ok", "payments": fk if i == 0 else []}, "CSN": {"status": "ok", "payments": []}, "SKV": skv}
         if m["role"] != "child":
@@ -140,14 +174,44 @@ def _undeclared_income(app: dict, answers: list[dict], rng: random.Random) -> No
     _adult_sources(answers)["FK"]["payments"].append({"benefit": "sickness_benefit", "amount": rng.randrange(1500, 6000, 100)})
 
 
+def _declare_salary(app: dict, who: str, amount: int) -> None:
+    """`who` declares `amount` kr net salary, instead of any salary declared before."""
+    app["declared_incomes"] = [d for d in app["declared_incomes"] if not (d["type"] == "salary" and d["personnummer"] == who)] + [
+        {"personnummer": who, "type": "salary", "amount": amount}
+    ]
+
+
 def _income_mismatch(app: dict, answers: list[dict], rng: random.Random) -> None:
     who = app["household"]["members"][0]["personnummer"]
-    pay = rng.randrange(3000, 8000, 100)
-    app["declared_incomes"] = [d for d in app["declared_incomes"] if not (d["type"] == "salary" and d["personnummer"] == who)] + [
-        {"personnummer": who, "type": "salary", "amount": pay}
-    ]
-    skv = _adult_sources(answers)["SKV"]
-    skv["employer_reported_pay"] = [{"employer": "Exempelbolaget AB", "amount": pay + rng.randrange(500, 2000, 100)}]
+    reported = pay(rng, 5000, 11300)  # net 3 400 kr or more, so the declared amount stays above 0
+    _adult_sources(answers)["SKV"]["employer_reported_pay"] = [reported]
+    _declare_salary(app, who, net(reported) - rng.randrange(500, 2001, 100))
+
+
+def _child_earnings_above_limit(app: dict, answers: list[dict], rng: random.Random) -> None:
+    """A child of 15-18 in school at home earned, this month included, more than one prisbasbelopp of any
+    year (above 60 000 kr) this calendar year, though not before this month (below 52 500 kr)."""
+    first = date(int(app["period"][:4]), int(app["period"][5:7]), 1)
+    members = app["household"]["members"]
+    working = [m for m in members if m["role"] == "child" and age_on(m["personnummer"], first) in WORKING_CHILD_AGES]
+    if working:
+        child = working[0]
+    else:  # a child who has lived at home all along: in the records and at the address
+        child = {"personnummer": personnummer(rng, born_aged(rng, rng.choice(WORKING_CHILD_AGES), first)), "role": "child"}
+        members.append(child)
+        app["history"]["previous_members"].append(child["personnummer"])
+        for a in answers:
+            a["sources"]["SKV"]["registered_at_address"].append(child["personnummer"])
+        skv = {"status": "ok", "address_id": answers[0]["sources"]["SKV"]["address_id"],
+               "registered_at_address": list(answers[0]["sources"]["SKV"]["registered_at_address"]), "employer_reported_pay": []}
+        sources = {"FK": {"status": "ok", "payments": []}, "CSN": {"status": "ok", "payments": []}, "SKV": skv}
+        answers.append({"personnummer": child["personnummer"], "period": app["period"], "sources": {a: sources[a] for a in AGENCIES if a in sources}})
+    who = child["personnummer"]
+    reported = pay(rng, 12000, 16000)  # a summer job: net 8 160 kr or more, so that 52 500 before it can pass 60 000
+    this_month = net(reported)
+    next(a for a in answers if a["personnummer"] == who)["sources"]["SKV"]["employer_reported_pay"] = [reported]
+    _declare_salary(app, who, this_month)
+    app["history"].setdefault("child_earnings_this_year", {})[who] = rng.randrange(60_001 - this_month, 52_500, 100)
 
 
 def _not_registered_af(app: dict, answers: list[dict], rng: random.Random) -> None:
@@ -206,6 +270,7 @@ MUTATIONS = {
     "ASSETS_ABOVE_BUFFER": _assets_above_buffer,
     "VEHICLE_OWNER": _vehicle_owner,
     "PERMIT_EXPIRED": _permit_expired,
+    "CHILD_EARNINGS_ABOVE_LIMIT": _child_earnings_above_limit,
 }
 
 

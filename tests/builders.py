@@ -7,7 +7,8 @@ from datetime import date
 
 from robots.synthetic import personnummer
 
-FIXED_TIME = "2023-10-23T08:15:11+02:00"
+FIXED_TIME = "2023-10-23T08:15:11+02:00"  # the usual decision time: under SoL (2001:453)
+NEW_LAW_TIME = "2026-06-20T09:30:00+02:00"  # a decision time under SoL (2025:400)
 ADULT_SOURCES = ("FK", "AF", "CSN", "SKV", "AKASSA", "PM", "TS", "MIV")
 CHILD_SOURCES = ("FK", "CSN", "SKV")
 
@@ -38,7 +39,7 @@ def case(
     rent: int = 4000,
     kind: str = "repeat",
     months: int = 0,
-    jobbstimulans_used: int = 0,
+    jobbstimulans_since: str | None = None,
     dwelling_size: int | None = None,
 ) -> tuple[dict, list[dict], dict[str, dict]]:
     """(application, register answers, sources by personnummer) for a household with nothing to refer.
@@ -65,11 +66,12 @@ def case(
         "changes_reported": False,
         "history": {
             "consecutive_months_on_assistance": months,
-            "jobbstimulans_months_used": jobbstimulans_used,
             "previous_rent": rent,
             "previous_members": list(everyone),
         },
     }
+    if jobbstimulans_since is not None:
+        application["history"]["jobbstimulans_since"] = jobbstimulans_since
     if dwelling_size is not None:
         application["household"]["dwelling_size"] = dwelling_size
     answers, by_person = [], {}
@@ -79,6 +81,11 @@ def case(
         answers.append({"personnummer": m["personnummer"], "period": period, "sources": sources})
         by_person[m["personnummer"]] = sources
     return application, answers, by_person
+
+
+def pay(net: int, tax_withheld: int = 0, employer: str = "Exempelbolaget AB") -> dict:
+    """One employer's reported pay (SKV), as gross with the tax withheld beside it, for a net amount."""
+    return {"employer": employer, "gross": net + tax_withheld, "tax_withheld": tax_withheld}
 
 
 def born_aged(age: int, period: str, birthday_day: int = 15) -> str:

@@ -1,16 +1,24 @@
+import dataclasses
+
 import pytest
 
-from robots.config import load_norms, load_policy
+from robots.config import load_parameters
 from robots.decide import decide
+from robots.rules.parameters import Parameters
 from tests.builders import FIXED_TIME
 
-NORMS = load_norms()
-POLICY = load_policy()
+PARAMS = load_parameters()
+POLICY = PARAMS.for_period("2023-11")[1]  # the version the tests' usual periods use
 
 
-def run(application, answers, norms=None, policy=None):
+def with_policy(**changes) -> Parameters:
+    """The bundled parameters with every policy version changed as given."""
+    return dataclasses.replace(PARAMS, policies=tuple(dataclasses.replace(p, **changes) for p in PARAMS.policies), _periods={})
+
+
+def run(application, answers, params=None, decided_at=FIXED_TIME):
     """Decide with the bundled parameters and a fixed clock."""
-    return decide(application, answers, norms or NORMS, policy or POLICY, decided_at=FIXED_TIME)
+    return decide(application, answers, params or PARAMS, decided_at=decided_at)
 
 
 def codes(decision) -> list[str]:
@@ -18,10 +26,5 @@ def codes(decision) -> list[str]:
 
 
 @pytest.fixture
-def norms():
-    return NORMS
-
-
-@pytest.fixture
-def policy():
-    return POLICY
+def params():
+    return PARAMS

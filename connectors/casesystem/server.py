@@ -13,7 +13,7 @@ import json
 import sqlite3
 import threading
 import time
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import asynccontextmanager, closing, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Literal
@@ -24,12 +24,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from connectors.serving import clear_validation_errors
 from robots.contract import validator
 from robots.contract.validate import PERIOD, PERSONNUMMER, application_problems
-from robots.periods import previous_month
+from robots.rules.periods import add_months, months_between, previous_month
 from robots.privacy import mask
 
 MAX_AMOUNT = 10_000_000  # kronor; anything larger is garbage, and must not overflow the ledger's integers
 PNR_PATTERN = f"^{PERSONNUMMER.pattern}$"
 PERIOD_PATTERN = f"^{PERIOD.pattern}$"
+JOBBSTIMULANS_YEARS_MONTHS = 24  # jobbstimulans applies for two years from the month it began (SoL 12 kap. 8 §)
+SCHEMA_VERSION = 1  # PRAGMA user_version of the database; 0 is the first households table (jobbstimulans months)
 
 # received_at is when the case system received the application: the official time the service level
 # counts from (the applicant's own submitted_at is kept in the application, untrusted).
@@ -61,11 +63,73 @@ CREATE TABLE IF NOT EXISTS payments (
     seq INTEGER PRIMARY KEY, decision_id TEXT UNIQUE NOT NULL, application_id TEXT NOT NULL,
     household TEXT NOT NULL, period TEXT NOT NULL, amount INTEGER NOT NULL, paid_at TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS households (
-    household TEXT PRIMARY KEY, consecutive_months INTEGER NOT NULL, jobbstimulans_months_used INTEGER NOT NULL,
-    last_rent INTEGER, previous_members TEXT, last_period TEXT
-);
 """
+# A household's history, keyed by the applicant's normalized personnummer:
+# - jobbstimulans_since: YYYY-MM, the first month of the household's two years of jobbstimulans, or NULL.
+# - child_earnings: JSON {"year": YYYY, "earnings": {personnummer: kronor}}, the own earnings (net) of the
+#   children and school youths that the rules left out, in that calendar year; personnummer normalized
+#   (12 digits, no dash), as the household column.
+HOUSEHOLDS = """
+CREATE TABLE IF NOT EXISTS households (
+    household TEXT PRIMARY KEY, consecutive_months INTEGER NOT NULL,
+    last_rent INTEGER, previous_members TEXT, last_period TEXT,
+    jobbstimulans_since TEXT, child_earnings TEXT
+)"""
+HOUSEHOLD_COLUMNS = "household, consecutive_months, last_rent, previous_members, last_period, jobbstimulans_since, child_earnings"
+
+
+def migrate(db: sqlite3.Connection) -> None:
+    """Bring a database made by an earlier version of the stub up to SCHEMA_VERSION, in one transaction.
+
+    Version 0 kept jobbstimulans_months_used (months of use). It cannot be turned into the month the two
+    years began, so a migrated household has no jobbstimulans_since: its next granted month with
+    jobbstimulans starts the two years."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        if db.execute("PRAGMA user_version").fetchone()[0] < 1:
+            columns = {r[1] for r in db.execute("PRAGMA table_info(households)")}
+            for column in ("jobbstimulans_since", "child_earnings"):
+                if column not in columns:
+                    db.execute(f"ALTER TABLE households ADD COLUMN {column} TEXT")
+            if "jobbstimulans_months_used" in columns:
+                try:
+                    db.execute("ALTER TABLE households DROP COLUMN jobbstimulans_months_used")  # SQLite 3.35 or later
+                except sqlite3.OperationalError:
+                    rebuild_households(db)
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+
+
+def rebuild_households(db: sqlite3.Connection) -> None:
+    """Drop the old column the long way, for SQLite before 3.35: copy the rows into a new table."""
+    db.execute("ALTER TABLE households RENAME TO households_old")
+    db.execute(HOUSEHOLDS)
+    db.execute(f"INSERT INTO households ({HOUSEHOLD_COLUMNS}) SELECT {HOUSEHOLD_COLUMNS} FROM households_old")
+    db.execute("DROP TABLE households_old")
+
+
+def normalized(personnummer: str) -> str:
+    return personnummer.replace("-", "")
+
+
+def with_dash(personnummer: str) -> str:
+    """YYYYMMDD-NNNN, however it was written."""
+    return f"{personnummer[:8]}-{personnummer[-4:]}"
+
+
+def jobbstimulans_current(since: str | None, period: str) -> bool:
+    """Whether the two years that began in `since` cover `period`: its month 1 is `since`, month 24 the
+    last one; a `since` after the period is no start of it."""
+    return since is not None and 0 <= months_between(since, period) < JOBBSTIMULANS_YEARS_MONTHS
+
+
+def child_earnings_of(h: sqlite3.Row | None, year: int) -> dict[str, int]:
+    """The household's children's earnings (normalized personnummer → kronor) in the calendar year."""
+    stored = json.loads(h["child_earnings"]) if h is not None and h["child_earnings"] else None
+    return dict(stored["earnings"]) if stored and stored["year"] == year else {}
 
 
 def now() -> str:
@@ -94,9 +158,13 @@ class History(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     consecutive_months_on_assistance: int = Field(ge=0, le=1200)
-    jobbstimulans_months_used: int = Field(ge=0, le=1200)
+    jobbstimulans_since: str | None = Field(default=None, pattern=PERIOD_PATTERN,
+                                            description="the first month of the two years of jobbstimulans, YYYY-MM")
     previous_rent: int | None = Field(default=None, ge=0, le=MAX_AMOUNT)
     previous_members: list[Annotated[str, Field(pattern=PNR_PATTERN)]] | None = None
+    child_earnings_this_year: dict[Annotated[str, Field(pattern=PNR_PATTERN)], Annotated[int, Field(ge=0, le=MAX_AMOUNT)]] | None = Field(
+        default=None, description="own earnings (net kronor) of each child or school youth earlier in the calendar year of the next period "
+                                  "applied for, the month after last_period; needs last_period")
     last_period: str | None = Field(default=None, pattern=PERIOD_PATTERN)
 
 
@@ -122,9 +190,10 @@ def create_app(db_path: Path) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         db_path.parent.mkdir(parents=True, exist_ok=True)
-        with sqlite3.connect(db_path) as setup:
+        with closing(sqlite3.connect(db_path, isolation_level=None)) as setup:
             setup.execute("PRAGMA journal_mode=WAL")
-            setup.executescript(SCHEMA)
+            setup.executescript(SCHEMA + HOUSEHOLDS + ";")
+            migrate(setup)
         yield
 
     connections = threading.local()  # requests run on a pool of threads; each keeps its own connection
@@ -180,19 +249,28 @@ def create_app(db_path: Path) -> FastAPI:
             "payments": [dict(p) for p in db.execute("SELECT * FROM payments WHERE application_id = ? ORDER BY seq", (row["id"],))],
         }
 
-    def history_of(db, household: str, period: str) -> dict | None:
+    def history_of(db, household: str, period: str, members: list) -> dict | None:
+        """What the records say of the household, as copied onto its application for `period`.
+
+        jobbstimulans_since only while it is current: the months are in a row (a gap means assistance
+        stopped, and the two years with it) and the period is within the two years. The children's
+        earnings only for the calendar year of the period, keyed as the application writes each member
+        (YYYYMMDD-NNNN for one no longer in it)."""
         h = db.execute("SELECT * FROM households WHERE household = ?", (household,)).fetchone()
         if h is None:
             return None
         in_a_row = h["last_period"] == previous_month(period)
-        history: dict = {
-            "consecutive_months_on_assistance": h["consecutive_months"] if in_a_row else 0,
-            "jobbstimulans_months_used": h["jobbstimulans_months_used"],
-        }
+        history: dict = {"consecutive_months_on_assistance": h["consecutive_months"] if in_a_row else 0}
+        if in_a_row and jobbstimulans_current(h["jobbstimulans_since"], period):
+            history["jobbstimulans_since"] = h["jobbstimulans_since"]
         if h["last_rent"] is not None:
             history["previous_rent"] = h["last_rent"]
         if h["previous_members"] is not None:
             history["previous_members"] = json.loads(h["previous_members"])
+        earnings = child_earnings_of(h, int(period[:4]))
+        if earnings:
+            written = {normalized(p): p for m in members if isinstance(m, dict) and isinstance(p := m.get("personnummer"), str)}
+            history["child_earnings_this_year"] = {written.get(k, with_dash(k)): v for k, v in sorted(earnings.items())}
         return history
 
     app = FastAPI(
@@ -229,7 +307,7 @@ def create_app(db_path: Path) -> FastAPI:
                     return {"application_id": existing["id"]}
             seq = db.execute("SELECT coalesce(max(seq), 0) + 1 FROM applications").fetchone()[0]
             application_id = f"EB-{body['period'][:4]}-{seq:07d}"
-            history = history_of(db, household, body["period"])
+            history = history_of(db, household, body["period"], body["household"]["members"])
             stored = {"application_id": application_id, **body, **({"history": history} if history else {})}
             db.execute(
                 "INSERT INTO applications (seq, id, idempotency_key, household, period, status, body, received_at)"
@@ -311,8 +389,14 @@ def create_app(db_path: Path) -> FastAPI:
             raise HTTPException(422, f"the decision is for {decision['application_id']!r}, not {application_id!r}")
         if decision["outcome"] == "granted" and "amount" not in decision:
             raise HTTPException(422, "a granted decision needs an amount")
+        if decision["outcome"] == "granted" and decision["calculation"].get("made") is False:
+            raise HTTPException(422, "a granted decision needs its calculation, not {\"made\": false}")
         if decision.get("amount", 0) > MAX_AMOUNT:
             raise HTTPException(422, f"amount: {decision['amount']} kr is not a monthly amount this system pays (at most {MAX_AMOUNT})")
+        child_earnings = decision["calculation"].get("child_earnings", {})
+        if not (isinstance(child_earnings, dict) and all(
+                isinstance(k, str) and PERSONNUMMER.fullmatch(k) and type(v) is int and 0 <= v <= MAX_AMOUNT for k, v in child_earnings.items())):
+            raise HTTPException(422, f"calculation.child_earnings: must map personnummer to whole kronor, 0 to {MAX_AMOUNT}")
         canonical = json.dumps(decision, sort_keys=True, ensure_ascii=False)
         with transaction(write=True) as db:
             row = row_or_404(db, application_id)
@@ -338,15 +422,28 @@ def create_app(db_path: Path) -> FastAPI:
             return record(db, row_or_404(db, application_id))
 
     def _after_grant(db, row: sqlite3.Row, decision: dict) -> None:
-        """A granted month extends the household's run of months and, if used, its jobbstimulans months."""
+        """A granted month extends the household's run of months; jobbstimulans applied with no two years
+        current starts them this month, and two years that are over (or a broken run) end when it is not
+        applied; the children's earnings the rules left out add to the year's."""
         application = json.loads(row["body"])
+        period = row["period"]
         h = db.execute("SELECT * FROM households WHERE household = ?", (row["household"],)).fetchone()
-        in_a_row = h is not None and h["last_period"] == previous_month(row["period"])
+        in_a_row = h is not None and h["last_period"] == previous_month(period)
         months = (h["consecutive_months"] if in_a_row else 0) + 1
-        used = (h["jobbstimulans_months_used"] if h is not None else 0) + (1 if decision["calculation"]["disregarded_income"].get("jobbstimulans") else 0)
+        since = h["jobbstimulans_since"] if h is not None else None
+        current = in_a_row and jobbstimulans_current(since, period)
+        if decision["calculation"]["disregarded_income"].get("jobbstimulans", 0) > 0:
+            since = since if current else period
+        elif not current:
+            since = None
+        year = int(period[:4])
+        earnings = child_earnings_of(h, year)
+        for who, amount in decision["calculation"].get("child_earnings", {}).items():
+            earnings[normalized(who)] = earnings.get(normalized(who), 0) + amount
         members = [m.get("personnummer") for m in application["household"]["members"]]
-        db.execute("INSERT OR REPLACE INTO households VALUES (?, ?, ?, ?, ?, ?)",
-                   (row["household"], months, used, application.get("costs", {}).get("rent"), json.dumps(members), row["period"]))
+        db.execute(f"INSERT OR REPLACE INTO households ({HOUSEHOLD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                   (row["household"], months, application.get("costs", {}).get("rent"), json.dumps(members), period, since,
+                    json.dumps({"year": year, "earnings": earnings}, sort_keys=True) if earnings else None))
 
     @app.get("/payments", summary="The payments ledger")
     def payments(household: Annotated[str | None, Query(pattern=PNR_PATTERN)] = None,
@@ -367,20 +464,34 @@ def create_app(db_path: Path) -> FastAPI:
             h = db.execute("SELECT * FROM households WHERE household = ?", (personnummer.replace("-", ""),)).fetchone()
         if h is None:
             raise HTTPException(404, "no history for that household")
+        stored = json.loads(h["child_earnings"]) if h["child_earnings"] else None
         return {
             "consecutive_months_on_assistance": h["consecutive_months"],
-            "jobbstimulans_months_used": h["jobbstimulans_months_used"],
+            "jobbstimulans_since": h["jobbstimulans_since"],  # as recorded, current or not
             "previous_rent": h["last_rent"],
             "previous_members": json.loads(h["previous_members"]) if h["previous_members"] else None,
+            "child_earnings_this_year": {with_dash(k): v for k, v in sorted(stored["earnings"].items())} if stored else None,
+            "child_earnings_year": stored["year"] if stored else None,
             "last_period": h["last_period"],
         }
 
     @app.put("/admin/households/{personnummer}/history", summary="Set a household's history (seeding)")
     def set_history(personnummer: Annotated[str, PathParam(pattern=PNR_PATTERN)], body: History) -> dict:
+        # The history is what the next application (the month after last_period) is to get, so the
+        # children's earnings are those of that month's calendar year: a history for January carries
+        # January's year, not December's (the year of last_period), whose earnings a January
+        # application would never see.
+        child_earnings = None
+        if body.child_earnings_this_year:
+            if body.last_period is None:
+                raise HTTPException(422, "child_earnings_this_year needs last_period: they are for the calendar year of the month after it")
+            child_earnings = json.dumps({"year": int(add_months(body.last_period, 1)[:4]),
+                                         "earnings": {normalized(k): v for k, v in body.child_earnings_this_year.items()}}, sort_keys=True)
         with transaction(write=True) as db:
-            db.execute("INSERT OR REPLACE INTO households VALUES (?, ?, ?, ?, ?, ?)", (
-                personnummer.replace("-", ""), body.consecutive_months_on_assistance, body.jobbstimulans_months_used,
-                body.previous_rent, json.dumps(body.previous_members) if body.previous_members is not None else None, body.last_period,
+            db.execute(f"INSERT OR REPLACE INTO households ({HOUSEHOLD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)", (
+                normalized(personnummer), body.consecutive_months_on_assistance, body.previous_rent,
+                json.dumps(body.previous_members) if body.previous_members is not None else None, body.last_period,
+                body.jobbstimulans_since, child_earnings,
             ))
         return body.model_dump()
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from connectors.casesystem.client import CaseSystemClient
 from connectors.ssbtek.client import RegisterGateway
 from robots.config import Settings
-from robots.rules.parameters import NormTable, Policy
+from robots.rules.parameters import Parameters
 from robots.store import Store
 from robots.store.models import utcnow
 
@@ -20,8 +20,7 @@ class Context:
     store: Store
     casesystem: CaseSystemClient
     gateway: RegisterGateway
-    norms: dict[int, NormTable]
-    policy: Policy
+    params: Parameters
     settings: Settings
     run_id: str
     sample_seed: int

@@ -29,7 +29,7 @@ def decide(ctx: Context) -> dict[str, int]:
 
 
 def _decide_one(ctx: Context, session, it: WorkItem, answers: list[dict]) -> str:
-    decision = decide_application(it.application, answers, ctx.norms, ctx.policy)
+    decision = decide_application(it.application, answers, ctx.params)
     it.decision, it.decision_id, it.outcome = decision, decision_id(it), decision["outcome"]
     it.amount = decision.get("amount")
     it.decided_at = ctx.clock()
@@ -37,6 +37,7 @@ def _decide_one(ctx: Context, session, it: WorkItem, answers: list[dict]) -> str
     release(it)
     ctx.store.audit(session, "decided", {
         "outcome": decision["outcome"], "amount": decision.get("amount"), "rules_version": decision["rules_version"],
+        "parameters": {kind: used["sha256"] for kind, used in decision["parameters"].items()},
         "reasons": [r["code"] for r in decision["reasons"]],
     }, it.id, ctx.run_id)
     return decision["outcome"]

@@ -1,6 +1,6 @@
 """Fetch: register data for every member of every claimed household, concurrently within the
 gateway's limits. A member without an answer, or an agency that failed, is not "no data": the item
-waits and is fetched again with backoff; after the policy's attempts, or close to the deadline, it
+waits and is fetched again with backoff; after the configured attempts, or close to the deadline, it
 goes on to be decided with what came back, and the rules refer it (REGISTRY_UNAVAILABLE).
 """
 
@@ -14,7 +14,7 @@ from connectors.errors import ConnectorError
 from connectors.ssbtek.client import HouseholdAnswers, HouseholdRequest
 from robots.bots.concurrently import in_batches
 from robots.bots.context import Context
-from robots.rules.parameters import Policy
+from robots.rules.parameters import AGENCIES, Parameters
 from robots.store.models import RegisterAnswer, State, WorkItem
 from robots.store.queue import lease
 
@@ -22,11 +22,13 @@ GIVE_UP_BEFORE_DEADLINE = timedelta(hours=1)
 MAX_BACKOFF = timedelta(minutes=60)
 
 
-def request_for(application: dict, policy: Policy) -> HouseholdRequest:
-    """What to ask the gateway for one application: each member, the agencies the policy requires."""
+def request_for(application: dict, params: Parameters) -> HouseholdRequest:
+    """What to ask the gateway for one application: each member, the agencies the policy in force for the
+    period requires (every agency when no policy is, though that application will be referred anyway)."""
+    policy = params.for_period(application["period"])[1]
+    adult, child = (policy.adult_sources, policy.child_sources) if policy is not None else (AGENCIES, AGENCIES)
     return HouseholdRequest(application["application_id"], application["period"], [
-        (m["personnummer"], policy.child_sources if m["role"] == "child" else policy.adult_sources)
-        for m in application["household"]["members"]
+        (m["personnummer"], child if m["role"] == "child" else adult) for m in application["household"]["members"]
     ])
 
 
@@ -47,7 +49,7 @@ def fetch(ctx: Context) -> dict[str, int]:
                 ctx.casesystem.claim(item.application_id, ctx.robot, ctx.settings.worker.claim_seconds)
             except ConnectorError as e:
                 ctx.log.warning("fetch: could not renew the claim of %s: %s", item.application_id, e)
-    for batch in in_batches(ctx.gateway.fetch_each([request_for(i.application, ctx.policy) for i in items])):
+    for batch in in_batches(ctx.gateway.fetch_each([request_for(i.application, ctx.params) for i in items])):
         with ctx.store.unit_of_work() as session:
             _record(ctx, session, [(items[i], result) for i, result in batch], counts)
     return counts
@@ -62,12 +64,12 @@ def _record(ctx: Context, session, fetched: list[tuple[WorkItem, HouseholdAnswer
         failed = what_failed(result)
         attempt = it.attempts + 1
         answers += [{"item_id": it.id, "attempt": attempt, "answer": answer} for answer in result.answers]
-        give_up = attempt >= ctx.policy.fetch_attempts or now >= it.deadline - GIVE_UP_BEFORE_DEADLINE
+        give_up = attempt >= ctx.settings.fetch.attempts or now >= it.deadline - GIVE_UP_BEFORE_DEADLINE
         if not failed or give_up:
             state, attempts, next_attempt_at = State.READY, 0, None
             counts["given_up" if failed else "ready"] += 1
         else:
-            backoff = min(timedelta(seconds=ctx.policy.fetch_retry_seconds * 2 ** (attempt - 1)), MAX_BACKOFF)
+            backoff = min(timedelta(seconds=ctx.settings.fetch.retry_seconds * 2 ** (attempt - 1)), MAX_BACKOFF)
             state, attempts, next_attempt_at = State.WAITING, attempt, now + backoff
             counts["waiting"] += 1
         updates.append({"id": it.id, "state": state, "attempts": attempts, "next_attempt_at": next_attempt_at,

@@ -28,9 +28,9 @@ def sample(ctx: Context) -> dict[str, int]:
         )
         for it in items:
             it.sample_draw = draw(ctx.sample_seed, it.application_id, it.period)
-            it.sampled = it.sample_draw < ctx.policy.sample_share
+            it.sampled = it.sample_draw < ctx.settings.sample.share
             ctx.store.audit(session, "sample drawn", {"seed": ctx.sample_seed, "draw": it.sample_draw,
-                                                      "share": ctx.policy.sample_share, "sampled": it.sampled}, it.id, ctx.run_id)
+                                                      "share": ctx.settings.sample.share, "sampled": it.sampled}, it.id, ctx.run_id)
             counts["drawn"] += 1
             counts["sampled"] += it.sampled
     return counts

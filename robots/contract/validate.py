@@ -135,18 +135,21 @@ def registry_sources(answer: object, period: str) -> tuple[str | None, dict | No
     without a personnummer cannot be placed and gives (None, None, problems).
     """
     v = validator("registry")
-    if v.is_valid(answer) and answer["period"] == period:  # type: ignore[index]
+    valid = v.is_valid(answer)
+    if valid and answer["period"] == period and not _withheld_above_gross(answer):  # type: ignore[index]
         return normalize(answer["personnummer"]), answer["sources"], []  # type: ignore[index]
     if not isinstance(answer, dict):
         return None, None, ["a register answer is not a JSON object"]
     broken: dict[str, list[str]] = {}
     problems: list[str] = []
-    for e in v.iter_errors(answer):
+    for e in [] if valid else v.iter_errors(answer):
         path = list(e.instance_path)
         if len(path) >= 2 and path[0] == "sources" and path[1] in AGENCIES:
             broken.setdefault(path[1], []).append(f"{_where(path[2:]) if path[2:] else path[1]}: {e.message}")
         else:
             problems.append(f"{_where(path)}: {e.message}")
+    if "SKV" not in broken and (pay_problems := _withheld_above_gross(answer)):
+        broken["SKV"] = pay_problems
     who = answer.get("personnummer")
     key = normalize(who) if isinstance(who, str) and len(normalize(who)) == 12 else None
     if answer.get("period") != period:
@@ -159,3 +162,15 @@ def registry_sources(answer: object, period: str) -> tuple[str | None, dict | No
         sources[agency] = {"status": "error", "error": "invalid answer: " + "; ".join(errors)}
         problems.append(f"sources.{agency}: " + "; ".join(errors))
     return key, sources, problems
+
+
+def _withheld_above_gross(answer: dict) -> list[str]:
+    """Employer-reported pay with more tax withheld than was paid: a broken answer, so Skatteverket failed."""
+    sources = answer.get("sources")
+    skv = sources.get("SKV") if isinstance(sources, dict) else None
+    pay = skv.get("employer_reported_pay") if isinstance(skv, dict) and skv.get("status") == "ok" else None
+    return [
+        f"employer_reported_pay.{i}: tax_withheld {p['tax_withheld']} is above gross {p['gross']}"
+        for i, p in enumerate(pay if isinstance(pay, list) else [])
+        if isinstance(p, dict) and isinstance(p.get("gross"), int) and isinstance(p.get("tax_withheld"), int) and p["tax_withheld"] > p["gross"]
+    ]

@@ -1,8 +1,10 @@
-"""The decision engine: pure functions of (application, register data, norms, policy) -> decision.
+"""The decision engine: pure functions of (application, register data, dated parameters) -> decision.
 
-No I/O, no clock, no randomness. A lawyer can read it: case.py (the application as the rules read it), norm.py (riksnorm), costs.py (reasonable costs),
-income.py (reconciliation, jobbstimulans), conditions.py (when a person must decide), reasons.py (the
-referral reasons with their legal references), engine.py (putting it together).
+No I/O, no clock, no randomness. A lawyer can read it: case.py (the application as the rules read it),
+parameters.py (norm tables, policy versions, the law's dated references), norm.py (riksnorm), costs.py
+(reasonable costs), income.py (reconciliation, jobbstimulans, children's earnings), conditions.py (when a
+person must decide), reasons.py (the referral reasons with their legal references), engine.py (putting it
+together), law.toml (the provisions cited, with their dates).
 """
 
 from robots.rules.case import Case, parse_case

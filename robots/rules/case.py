@@ -47,7 +47,8 @@ class Case:
     assets: int  # bank balance and other assets together
     changes_reported: bool
     months_on_assistance: int  # consecutive months before the period; 0 without history
-    jobbstimulans_months_used: int
+    jobbstimulans_since: str | None  # YYYY-MM: the first month of the current two-year period, if one started
+    child_earnings_this_year: dict[str, int]  # normalized personnummer -> net kronor earlier in the calendar year
     previous_rent: int | None
     previous_members: frozenset[str] | None  # normalized; None without history
 
@@ -63,8 +64,8 @@ def register_income(answered: dict[str, dict] | None) -> dict[str, int]:
             for p in answer.get("payments", ()):
                 found[p["benefit"]] = found.get(p["benefit"], 0) + p["amount"]
     skv = answered.get("SKV")
-    if skv is not None:
-        pay = sum(p["amount"] for p in skv.get("employer_reported_pay", ()))
+    if skv is not None:  # employer-reported pay is gross with the tax withheld beside it: net is counted
+        pay = sum(p["gross"] - p["tax_withheld"] for p in skv.get("employer_reported_pay", ()))
         if pay:
             found["salary"] = found.get("salary", 0) + pay
     return found
@@ -116,7 +117,8 @@ def parse_case(application: dict, answers: dict[str, dict]) -> Case:
         assets=assets.get("bank_balance", 0) + assets.get("other", 0),
         changes_reported=application.get("changes_reported", False),
         months_on_assistance=history.get("consecutive_months_on_assistance", 0),
-        jobbstimulans_months_used=history.get("jobbstimulans_months_used", 0),
+        jobbstimulans_since=history.get("jobbstimulans_since"),
+        child_earnings_this_year={k.replace("-", ""): v for k, v in (history.get("child_earnings_this_year") or {}).items()},
         previous_rent=history.get("previous_rent"),
         previous_members=frozenset(p.replace("-", "") for p in previous) if previous is not None else None,
     )

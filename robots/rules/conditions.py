@@ -7,10 +7,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from robots.rules.case import Case, Member
-from robots.rules.costs import rent_ceiling
+from robots.rules.costs import rent_ceiling, unaccepted_costs
 from robots.rules.income import AGENCY_NAMES
 from robots.rules.parameters import Policy
 from robots.rules.reasons import kr, reason
+
+
+COST_NAMES = {"childcare": "barnomsorgsavgift"}
 
 
 def _answer(m: Member, agency: str) -> dict | None:
@@ -83,7 +86,7 @@ def no_changes_reported(case: Case, policy: Policy) -> list[dict]:
 
 
 def at_labour_market_disposal(case: Case, policy: Policy) -> list[dict]:
-    """Each adult is registered with Arbetsförmedlingen and follows an active plan (SoL 4 kap. 1 §)."""
+    """Each adult is registered with Arbetsförmedlingen and follows an active plan (SoL 2025:400 12 kap. 3 §)."""
     found = []
     for m in case.members:
         af = _answer(m, "AF") if m.is_adult else None
@@ -120,12 +123,11 @@ def rent_reasonable(case: Case, policy: Policy) -> list[dict]:
 
 
 def no_other_costs(case: Case, policy: Policy) -> list[dict]:
-    """Dental care, glasses, furniture … need an individual assessment: never decided by the robot."""
-    other = case.costs.get("other")
-    if not other:
-        return []
-    listed = "; ".join(f"{o['description'][:80]} {kr(o['amount'])}" for o in other)
-    return [reason("OTHER_COSTS", f"Sökt: {listed}.")]
+    """Dental care, glasses, furniture …, and costs the local policy does not list, need an individual
+    assessment: never decided by the robot."""
+    listed = [f"{o['description'][:80]} {kr(o['amount'])}" for o in case.costs.get("other") or ()]
+    listed += [f"{COST_NAMES[kind]} {kr(amount)}" for kind, amount in unaccepted_costs(case.costs, policy).items()]
+    return [reason("OTHER_COSTS", f"Sökt: {'; '.join(listed)}.")] if listed else []
 
 
 def assets_within_buffer(case: Case, policy: Policy) -> list[dict]:

@@ -1,17 +1,24 @@
-"""Reasonable costs outside the norm (skäliga kostnader, socialtjänstlagen 4 kap. 3 §) and the
-municipality's rent ceiling."""
+"""Reasonable costs outside the norm (skäliga kostnader, SoL 2025:400 12 kap. 7 § första stycket 2) and
+the municipality's rent ceiling."""
 
 from __future__ import annotations
 
-from robots.rules.parameters import Policy
-
-# Costs the robot may accept at their actual amount; anything else needs an individual assessment.
-REASONABLE_COSTS = ("rent", "electricity", "home_insurance", "work_travel", "union_fee", "unemployment_fund_fee", "childcare")
+from robots.rules.parameters import OTHER_ACCEPTABLE_COSTS, STATUTORY_COSTS, Policy
 
 
-def reasonable_costs(costs: dict) -> dict[str, int]:
+def accepted_kinds(policy: Policy) -> tuple[str, ...]:
+    """The kinds of cost the robot accepts at their actual amount: the statute's, and those the policy adds."""
+    return STATUTORY_COSTS + tuple(k for k in OTHER_ACCEPTABLE_COSTS if k in policy.accepted_costs)
+
+
+def reasonable_costs(costs: dict, policy: Policy) -> dict[str, int]:
     """Actual costs by kind, as applied for (zero and absent kinds left out)."""
-    return {kind: costs[kind] for kind in REASONABLE_COSTS if costs.get(kind)}
+    return {kind: costs[kind] for kind in accepted_kinds(policy) if costs.get(kind)}
+
+
+def unaccepted_costs(costs: dict, policy: Policy) -> dict[str, int]:
+    """Costs applied for that the policy does not let the robot accept: a person assesses them."""
+    return {kind: costs[kind] for kind in OTHER_ACCEPTABLE_COSTS if costs.get(kind) and kind not in policy.accepted_costs}
 
 
 def rent_ceiling(adults: int, children: int, policy: Policy) -> int:

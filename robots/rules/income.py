@@ -1,5 +1,5 @@
 """Income: reconcile what the applicant declared with what the registers report, then leave out
-what the law says is not counted (jobbstimulans, a schoolchild's own earnings).
+what the law says is not counted (jobbstimulans, children's and school youths' own earnings).
 
 Register data wins. An income in a register that the applicant did not declare, or a difference beyond
 the policy's tolerance, goes to a caseworker. Only agencies that answered are compared: an agency that
@@ -9,6 +9,7 @@ failed is REGISTRY_UNAVAILABLE, never "no income".
 from __future__ import annotations
 
 from robots.rules.norm import round_half_up
+from robots.rules.periods import months_between
 from robots.rules.parameters import NormTable, Policy
 from robots.rules.case import Case
 from robots.rules.reasons import kr, reason
@@ -46,12 +47,6 @@ INCOME_NAMES = {
     "maintenance_support": "underhållsstöd",
     "other": "annan inkomst",
 }
-
-# SoL 4 kap. 1 b §: 25 % of employment income is left out after 6 months in a row, for at most 24 months.
-JOBBSTIMULANS_AFTER_MONTHS = 6
-JOBBSTIMULANS_MAX_MONTHS = 24
-JOBBSTIMULANS_SHARE = (1, 4)
-
 
 def reconcile(case: Case, policy: Policy) -> tuple[dict[str, int], dict[str, int], list[dict]]:
     """(counted income by type, pay by member key, reasons). The register amount is counted wherever the
@@ -91,40 +86,65 @@ def reconcile(case: Case, policy: Policy) -> tuple[dict[str, int], dict[str, int
     return income, salaries, reasons
 
 
+# SoL (2025:400) 12 kap. 8 §: after six months in a row on försörjningsstöd, 25 % of (net) income from
+# employment is not counted, for two years from the month the rule first applied.
+JOBBSTIMULANS_AFTER_MONTHS = 6
+JOBBSTIMULANS_PERIOD_MONTHS = 24
+JOBBSTIMULANS_SHARE = (1, 4)
+# SoL (2025:400) 12 kap. 9 §: a child's own earnings are not counted under this age, in school or not;
+# from it up to 21, while in school.
+CHILD_EARNINGS_FREE_UNDER = 18
+
+
 def jobbstimulans_applies(case: Case) -> bool:
-    return (
-        case.months_on_assistance >= JOBBSTIMULANS_AFTER_MONTHS
-        and case.jobbstimulans_months_used < JOBBSTIMULANS_MAX_MONTHS
-    )
+    """Six months in a row, and the period applied for within two years of the month the rule first applied;
+    with no period started, it starts now."""
+    if case.months_on_assistance < JOBBSTIMULANS_AFTER_MONTHS:
+        return False
+    return case.jobbstimulans_since is None or 0 <= months_between(case.jobbstimulans_since, case.period) < JOBBSTIMULANS_PERIOD_MONTHS
 
 
-def disregarded_income(case: Case, salaries: dict[str, int], table: NormTable | None) -> tuple[dict[str, int], list[dict]]:
-    """Income left out of the calculation, by kind, and reasons to refer.
+def child_earnings_left_out(case: Case, salaries: dict[str, int]) -> dict[str, int]:
+    """Own earnings this month of each child living at home under 18, or in school under 21, by member key."""
+    return {
+        m.key: salaries[m.key]
+        for m in case.members
+        if m.role == "child" and salaries.get(m.key) and (m.age < CHILD_EARNINGS_FREE_UNDER or m.in_school)
+    }
 
-    - jobbstimulans: 25 % of each adult's pay, rounded to the krona per person;
-    - a child's own earnings while in school, up to one prisbasbelopp a year. The robot sees one month,
-      so it leaves out up to a twelfth of it and refers anything above to a caseworker, who knows the year.
+
+def disregarded_income(case: Case, salaries: dict[str, int], table: NormTable) -> tuple[dict[str, int], dict[str, int], list[dict]]:
+    """(income left out by kind, children's earnings left out by personnummer, reasons to refer).
+
+    - jobbstimulans: 25 % of each adult's net pay, rounded to the krona per person;
+    - children's and school youths' own earnings, all of them. Once a child's earnings this calendar year
+      pass one prisbasbelopp the excess *may* be counted: that is a person's judgement, so the robot
+      refers it and never counts the excess itself.
     """
     disregarded: dict[str, int] = {}
+    children: dict[str, int] = {}
     reasons: list[dict] = []
     if not salaries:
-        return disregarded, reasons
-    stimulans = jobbstimulans_applies(case)
-    num, den = JOBBSTIMULANS_SHARE
+        return disregarded, children, reasons
+    if jobbstimulans_applies(case):
+        num, den = JOBBSTIMULANS_SHARE
+        stimulans = sum(round_half_up(salaries[m.key] * num, den) for m in case.members if m.is_adult and salaries.get(m.key))
+        if stimulans:
+            disregarded["jobbstimulans"] = stimulans
+    left_out = child_earnings_left_out(case, salaries)
     for m in case.members:
-        pay = salaries.get(m.key)
-        if not pay:
+        pay = left_out.get(m.key)
+        if pay is None:
             continue
-        if m.is_adult:
-            if stimulans:
-                disregarded["jobbstimulans"] = disregarded.get("jobbstimulans", 0) + round_half_up(pay * num, den)
-        elif m.in_school and table is not None:
-            monthly_limit = round_half_up(table.prisbasbelopp, 12)
-            disregarded["children_earnings"] = disregarded.get("children_earnings", 0) + min(pay, monthly_limit)
-            if pay > monthly_limit:
-                reasons.append(reason(
-                    "CHILD_EARNINGS_ABOVE_LIMIT",
-                    f"Arbetsinkomst {kr(pay)}, månadens del av prisbasbeloppet {kr(monthly_limit)}.",
-                    m.personnummer,
-                ))
-    return disregarded, reasons
+        children[m.personnummer] = pay
+        year = case.child_earnings_this_year.get(m.key, 0) + pay
+        if year > table.prisbasbelopp:
+            reasons.append(reason(
+                "CHILD_EARNINGS_ABOVE_LIMIT",
+                f"Arbetsinkomster {case.year} {kr(year)} (varav denna månad {kr(pay)}), prisbasbelopp {kr(table.prisbasbelopp)}, "
+                f"överskjutande del {kr(year - table.prisbasbelopp)}.",
+                m.personnummer,
+            ))
+    if children:
+        disregarded["children_earnings"] = sum(children.values())
+    return disregarded, children, reasons

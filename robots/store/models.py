@@ -117,3 +117,17 @@ class AuditEvent(Base):
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class ParameterVersion(Base):
+    """A norm table or a policy version a decision may use, kept by content hash so that the decision can
+    be re-run with exactly its parameters after config/ has changed. Never updated: a change is a new row."""
+
+    __tablename__ = "parameter_versions"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of content
+    kind: Mapped[str] = mapped_column(String(16))  # norm_table or policy
+    name: Mapped[str] = mapped_column(Text)
+    valid_from: Mapped[str] = mapped_column(String(10))
+    content: Mapped[str] = mapped_column(Text)  # canonical JSON of the file's content
+    kept_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -82,16 +82,29 @@ def test_a_period_without_norm_table_refers(tmp_path):
     result = casebot("decide", write(tmp_path, "a.json", application), "--registry", write(tmp_path, "r.json", answers))
     decision = json.loads(result.stdout)
     assert [r["code"] for r in decision["reasons"]] == ["NORM_TABLE_MISSING"]
+    assert decision["calculation"]["made"] is False and "need" not in decision["calculation"]
 
 
 def test_own_policy_and_norms_are_used_and_their_errors_are_clear(tmp_path):
     application, answers, _ = case(rent=4000)
     a, r = write(tmp_path, "a.json", application), write(tmp_path, "r.json", answers)
-    policy = tmp_path / "policy.toml"
-    policy.write_text((CONFIG_DIR / "policy.toml").read_text(encoding="utf-8").replace("one_adult = 4474", "one_adult = 3999"), encoding="utf-8")
+    policy = tmp_path / "policy.toml"  # one version given as a file
+    policy.write_text((CONFIG_DIR / "policy" / "2021-01-01.toml").read_text(encoding="utf-8").replace("one_adult = 4474", "one_adult = 3999"), encoding="utf-8")
     decision = json.loads(casebot("decide", a, "--registry", r, "--policy", policy, "--norms", CONFIG_DIR / "norms").stdout)
     assert [x["code"] for x in decision["reasons"]] == ["RENT_ABOVE_CEILING"]
     policy.write_text("[policy]\n", encoding="utf-8")
     result = casebot("decide", a, "--registry", r, "--policy", policy)
     assert result.returncode == 2
     assert f"{policy}: policy.name: Field required" in result.stderr
+
+
+def test_a_period_before_every_policy_version_refers_and_computes_nothing(tmp_path):
+    application, answers, _ = case(period="2023-11")
+    versions = tmp_path / "policy"
+    versions.mkdir()
+    text = (CONFIG_DIR / "policy" / "2026-01-01.toml").read_text(encoding="utf-8")
+    (versions / "2026-01-01.toml").write_text(text, encoding="utf-8")
+    result = casebot("decide", write(tmp_path, "a.json", application), "--registry", write(tmp_path, "r.json", answers), "--policy", versions)
+    decision = json.loads(result.stdout)
+    assert [r["code"] for r in decision["reasons"]] == ["POLICY_MISSING"]
+    assert decision["calculation"] == {"made": False, "why": decision["calculation"]["why"]}

@@ -18,7 +18,7 @@ def everything(person: str) -> dict:
             "FK": {"status": "ok", "payments": [{"benefit": "child_allowance", "amount": 2650}, {"benefit": "housing_allowance", "amount": 1800}]},
             "AF": {"status": "ok", "registered": True, "registered_since": "2022-09-01", "activity_plan": True},
             "CSN": {"status": "ok", "payments": [{"benefit": "student_aid", "amount": 3000}]},
-            "SKV": {"status": "ok", "address_id": "ADDR-1", "registered_at_address": [person], "employer_reported_pay": [{"employer": "Exempel AB", "amount": 8000}]},
+            "SKV": {"status": "ok", "address_id": "ADDR-1", "registered_at_address": [person], "employer_reported_pay": [{"employer": "Exempel AB", "gross": 10400, "tax_withheld": 2400}]},
             "AKASSA": {"status": "ok", "payments": [{"benefit": "unemployment_benefit", "amount": 4000}]},
             "PM": {"status": "ok", "payments": [{"benefit": "pension", "amount": 1200}]},
             "TS": {"status": "ok", "vehicles": [{"registration": "ABC123", "model_year": 2010}]},
@@ -90,6 +90,16 @@ def test_the_stub_refuses_a_population_that_breaks_the_schema(gateway_stub):
     r = requests.put(gateway_stub.url + "/admin/population", json={"answers": [{"personnummer": "x", "period": PERIOD, "sources": {}}]}, timeout=5)
     assert r.status_code == 422
     assert "personnummer" in r.json()["detail"]
+
+
+def test_the_stub_refuses_pay_without_gross_and_tax_withheld(gateway_stub):
+    import requests
+
+    answer = everything(pnr("1983-05-05"))
+    answer["sources"]["SKV"]["employer_reported_pay"] = [{"employer": "Exempel AB", "amount": 8000}]
+    r = requests.put(gateway_stub.url + "/admin/population", json={"answers": [answer]}, timeout=5)
+    assert r.status_code == 422
+    assert "sources.SKV.employer_reported_pay.0" in r.json()["detail"] and "gross" in r.json()["detail"]
 
 
 def test_health_and_openapi(gateway_stub):

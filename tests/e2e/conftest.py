@@ -13,7 +13,7 @@ from connectors.casesystem.client import CaseSystemClient
 from connectors.serving import StubProcess
 from connectors.ssbtek.client import GatewayClient
 from robots.bots.sla_watch import OPEN
-from robots.config import CONFIG_DIR, load_seed_mix, load_settings, with_urls
+from robots.config import CONFIG_DIR, load_parameters, load_seed_mix, load_settings, with_urls
 from robots.pipeline import Worker
 from robots.seed import seed_stubs
 from robots.store import WorkItem, open_store
@@ -36,14 +36,13 @@ class World:
         return os.environ | {"CASEBOT_SSBTEK_URL": self.gateway.url, "CASEBOT_CASESYSTEM_URL": self.cases.url,
                              "CASEBOT_DATABASE_URL": self.database_url, "CASEBOT_CONFIG_DIR": str(self.config_dir)}
 
-    def worker(self, **policy_changes) -> Worker:
+    def worker(self, **changes: dict) -> Worker:
+        """A worker on this world's config/ copy; `changes` by section of casebot.toml: fetch={"attempts": 2}."""
         settings = with_urls(load_settings(self.config_dir / "casebot.toml"),
                              casesystem=self.cases.url, ssbtek=self.gateway.url, database=self.database_url)
+        settings = settings.model_copy(update={k: getattr(settings, k).model_copy(update=v) for k, v in changes.items()})
         worker = Worker.from_config(settings)
-        if policy_changes:
-            import dataclasses
-
-            worker.policy = dataclasses.replace(worker.policy, **policy_changes)
+        worker.params = load_parameters(self.config_dir / "norms", self.config_dir / "policy")
         return worker
 
     def seed(self, count: int, seed: int = 1):

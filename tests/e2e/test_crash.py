@@ -32,7 +32,7 @@ def start_worker(world) -> subprocess.Popen:
 def test_killed_mid_run_and_restarted_every_application_is_processed_exactly_once(world):
     world.seed(120, seed=21)
     # slow the gateway down so that runs are long enough to be killed in the middle
-    requests.put(world.gateway.url + "/admin/faults", json={"latency_ms": 40, "jitter_ms": 20}, timeout=5).raise_for_status()
+    requests.put(world.gateway.url + "/admin/faults", json={"latency_ms": 120, "jitter_ms": 40}, timeout=5).raise_for_status()
     rng = random.Random(5)
     kills = 0
     for _ in range(4):

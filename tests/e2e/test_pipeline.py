@@ -12,6 +12,9 @@ from sqlalchemy import select
 from connectors.casesystem.client import CaseSystemClient
 from robots.store import Run, WorkItem
 from robots.store.queue import latest_answers
+from robots.config import load_parameters
+from robots.decide import decide
+from robots.replay import redecide
 from tests.conftest import run as decide_with_fixed_clock
 
 
@@ -52,7 +55,7 @@ def test_every_application_ends_written_or_referred_and_matches_casebot_decide(r
     for application_id, record in records.items():
         [written] = record["decisions"]  # exactly one decision each
         item = items[application_id]
-        again = decide_with_fixed_clock(record["application"], answers[application_id])
+        again = decide_with_fixed_clock(record["application"], answers[application_id], decided_at=written["decided_at"])
         for key in ("outcome", "calculation", "reasons", "rules_version"):
             assert written[key] == again[key], (application_id, key)
         if written["outcome"] == "granted":
@@ -112,7 +115,7 @@ def test_each_written_decision_equals_the_decide_command(world, tmp_path):
 def test_a_failing_agency_waits_then_refers(world):
     world.seed(5, seed=6)
     requests.put(world.gateway.url + "/admin/faults", json={"agency_error_rate": 1.0}, timeout=5).raise_for_status()
-    worker = world.worker(fetch_attempts=2, fetch_retry_seconds=1)
+    worker = world.worker(fetch={"attempts": 2, "retry_seconds": 1})
     counts = worker.run_pass()
     assert counts["fetch"]["waiting"] == 5 and counts["decide"] == {"granted": 0, "referred": 0}
     import time
@@ -175,7 +178,7 @@ def test_stickprov_draws_are_recorded_and_reproducible(world):
     from robots.bots.sample import draw
 
     world.seed(60, seed=8)
-    worker = world.worker(sample_share=0.5)
+    worker = world.worker(sample={"share": 0.5})
     run_until_done(world, worker)
     with worker.store.sessions() as session:
         seeds = {r.id: r.sample_seed for r in session.scalars(select(Run))}
@@ -191,4 +194,34 @@ def test_stickprov_draws_are_recorded_and_reproducible(world):
         assert g.sampled == (g.sample_draw < 0.5)
         assert g.state == "WRITTEN"  # sampled or not, paid on time
     assert 0 < sum(g.sampled for g in grants) < len(grants)
+    worker.close()
+
+
+def test_a_recorded_decision_is_re_run_with_its_own_parameters_after_config_changes(world):
+    """A committee changes a rent ceiling and a norm cell is corrected: decisions made before still re-run
+    to the same result from the versions they recorded, which the store kept."""
+    world.seed(40, seed=6)
+    worker = world.worker()
+    run_until_done(world, worker)
+    with worker.store.sessions() as session:
+        decided = {i.application_id: i.decision for i in session.scalars(select(WorkItem)) if i.decision["calculation"].get("made", True)}
+    grants = [a for a, d in decided.items() if d["outcome"] == "granted"]
+    assert grants
+
+    policy, table = world.config_dir / "policy" / "2021-01-01.toml", world.config_dir / "norms" / "2023.toml"
+    policy.write_text(policy.read_text(encoding="utf-8").replace("one_adult = 4474", "one_adult = 3000")
+                      .replace("two_adults = 5581", "two_adults = 3000")
+                      .replace("with_children = [6192, 7416, 8046, 8650, 9255]", "with_children = [3000, 3000, 3000, 3000, 3000]"), encoding="utf-8")
+    table.write_text(table.read_text(encoding="utf-8").replace("adult_alone = 3490", "adult_alone = 3500"), encoding="utf-8")
+    changed = load_parameters(world.config_dir / "norms", world.config_dir / "policy")
+
+    differ = 0
+    for application_id, decision in decided.items():
+        recorded, again = redecide(worker.store, application_id)
+        assert again == recorded, application_id  # figure for figure, reasons, parameters and all
+        with worker.store.sessions() as session:
+            item = session.scalars(select(WorkItem).where(WorkItem.application_id == application_id)).one()
+            today = decide(item.application, latest_answers(session, [item.id])[item.id], changed, decided_at=recorded["decided_at"])
+        differ += today != recorded
+    assert differ >= len(grants)  # today's parameters would decide every grant differently: the re-run used the recorded ones
     worker.close()

@@ -1,18 +1,20 @@
 """Every referral reason: the case just inside the condition is granted, the case just outside is referred."""
 
 import dataclasses
+import json
+from datetime import date
 
 import pytest
 
-from robots.rules.reasons import CATALOGUE
-from tests.builders import born_aged, case, pnr
-from tests.conftest import POLICY, codes, run
+from robots.rules.reasons import CATALOGUE, cite, provision_keys
+from tests.builders import FIXED_TIME, NEW_LAW_TIME, born_aged, case, pay, pnr
+from tests.conftest import PARAMS, POLICY, codes, run, with_policy
 
 REQUIRED_CODES = [
     "FIRST_APPLICATION", "INVALID_APPLICATION", "REGISTRY_UNAVAILABLE", "HOUSEHOLD_MISMATCH", "UNDECLARED_INCOME",
     "INCOME_MISMATCH", "NOT_REGISTERED_AF", "NO_ACTIVITY_PLAN", "CHANGES_REPORTED", "RENT_ABOVE_CEILING",
     "RENT_CHANGED", "OTHER_COSTS", "ASSETS_ABOVE_BUFFER", "VEHICLE_OWNER", "PERMIT_EXPIRED", "NO_DEFICIT",
-    "AMOUNT_ABOVE_LIMIT", "NORM_TABLE_MISSING",
+    "AMOUNT_ABOVE_LIMIT", "NORM_TABLE_MISSING", "POLICY_MISSING", "CHILD_EARNINGS_ABOVE_LIMIT", "YOUTH_NOT_IN_SCHOOL",
 ]
 
 
@@ -20,7 +22,8 @@ def test_every_required_code_is_in_the_catalogue_with_text_and_legal_reference()
     for code in REQUIRED_CODES:
         assert code in CATALOGUE
         assert CATALOGUE[code].text
-        assert "§" in CATALOGUE[code].rule
+        assert provision_keys(CATALOGUE[code].rule) <= PARAMS.law.provisions.keys()
+        assert "§" in cite(CATALOGUE[code].rule, PARAMS.law, date.today())
 
 
 def applicant(application):
@@ -97,9 +100,9 @@ def youth_out_of_school(app, answers, by):
 
 
 def table_missing(app, answers, by):
-    app["period"] = "2019-11"
+    app["period"] = "2024-11"  # no 2024 table: it is not computed from a percentage, it waits for the statute text
     for a in answers:
-        a["period"] = "2019-11"
+        a["period"] = "2024-11"
 
 
 def bad_check_digit(app, answers, by):
@@ -150,10 +153,69 @@ def test_each_reason_refers_with_the_calculation_filled_in(code, change):
     assert "amount" not in decision
     assert codes(decision) == [code] * len(decision["reasons"]), decision["reasons"]
     reason = decision["reasons"][0]
-    assert reason["text"] and reason["rule"] == CATALOGUE[code].rule
-    if code not in ("INVALID_APPLICATION", "NORM_TABLE_MISSING"):
+    assert reason["text"] and reason["rule"] == cite(CATALOGUE[code].rule, PARAMS.law, date.fromisoformat(FIXED_TIME[:10]))
+    if code in ("INVALID_APPLICATION", "NORM_TABLE_MISSING"):
+        assert decision["calculation"]["made"] is False  # nothing computed: no figure to mistake for a result
+        assert set(decision["calculation"]) == {"made", "why"}
+    else:
         assert decision["calculation"]["norm"]["total"] > 0
         assert decision["calculation"]["deficit"] == decision["calculation"]["need"] - decision["calculation"]["counted_income"]
+
+
+def test_a_period_without_a_policy_version_is_referred_with_nothing_computed():
+    later = dataclasses.replace(PARAMS, policies=(dataclasses.replace(POLICY, valid_from=date(2024, 1, 1)),), _periods={})
+    decision = run(*base()[:2], later)
+    assert codes(decision) == ["POLICY_MISSING"]
+    assert decision["calculation"]["made"] is False
+    assert "delegation" not in decision and "policy" not in decision["parameters"]
+
+
+def no_deficit(app, answers, by):
+    app["declared_incomes"].append({"personnummer": applicant(app), "type": "salary", "amount": 30_000})
+    by[applicant(app)]["SKV"]["employer_reported_pay"].append(pay(30_000, 9000))
+
+
+def child_earnings_above_limit(app, answers, by):
+    child = app["household"]["members"][1]["personnummer"]
+    app["history"]["child_earnings_this_year"] = {child: 52_000}
+    app["declared_incomes"].append({"personnummer": child, "type": "salary", "amount": 1000})
+    by[child]["SKV"]["employer_reported_pay"].append(pay(1000, 100))
+
+
+def walk_every_code():
+    """(code, parameters, change) reaching each code of the catalogue, once at least."""
+    amount_limit = with_policy(amount_limit=1)
+    no_policy = dataclasses.replace(PARAMS, policies=(dataclasses.replace(POLICY, valid_from=date(2024, 1, 1)),), _periods={})
+    walks = [(code, PARAMS, change) for code, change in REFERRED]
+    walks += [("NO_DEFICIT", PARAMS, no_deficit), ("AMOUNT_ABOVE_LIMIT", amount_limit, changes),
+              ("CHILD_EARNINGS_ABOVE_LIMIT", PARAMS, child_earnings_above_limit), ("POLICY_MISSING", no_policy, changes),
+              ("UNDECLARED_INCOME", PARAMS, lambda app, answers, by: by[applicant(app)]["FK"]["payments"].append(
+                  {"benefit": "sickness_benefit", "amount": 900})),
+              ("INCOME_MISMATCH", PARAMS, lambda app, answers, by: app["declared_incomes"].append(
+                  {"personnummer": applicant(app), "type": "sickness_benefit", "amount": 900}))]
+    return walks
+
+
+@pytest.mark.parametrize("decided_at,cited,never", [
+    (NEW_LAW_TIME, ["2025:400", "2025:468"], ["2001:453", "2001:937"]),
+    ("2025-07-01T08:00:00+02:00", ["2025:400"], ["2001:453", "2001:937"]),  # the first day of the new law
+    ("2025-06-30T16:00:00+02:00", ["2001:453"], ["2025:400", "2025:468"]),  # the last day of the old
+])
+def test_every_reason_cites_the_law_in_force_on_the_day_of_the_decision(decided_at, cited, never):
+    reached, everything = set(), ""
+    for code, params, change in walk_every_code() + [("(grant)", PARAMS, lambda *a: None)]:
+        application, answers, by_person = base()  # for 2023-11: the decision day, not the period, picks the law cited
+        change(application, answers, by_person)
+        decision = run(application, answers, params, decided_at=decided_at)
+        text = json.dumps(decision, ensure_ascii=False)
+        reached |= set(codes(decision)) or {"(grant)"}
+        for old in never:
+            assert old not in text, (code, decision["reasons"] or decision.get("legal_basis"))
+        everything += text
+        if decision["outcome"] == "granted":
+            assert any("35 kap. 1 §" in b or "16 kap. 3 §" in b for b in decision["legal_basis"])  # how to appeal
+    assert reached >= set(CATALOGUE) | {"(grant)"}, set(CATALOGUE) - reached
+    assert all(new in everything for new in cited)
 
 
 def grant_edge(app, answers, by):
@@ -176,9 +238,9 @@ def test_conditions_met_at_their_edges_still_grant():
 def test_amount_above_the_limit_refers(extra_rent, outcome):
     application, answers, _ = case(rent=4000)
     limit = run(application, answers)["calculation"]["deficit"]  # no income: the deficit at rent 4 000
-    policy = dataclasses.replace(POLICY, amount_limit=limit)
+    params = with_policy(amount_limit=limit)
     application["costs"]["rent"] = application["history"]["previous_rent"] = 4000 + extra_rent
-    decision = run(application, answers, policy=policy)
+    decision = run(application, answers, params)
     assert decision["outcome"] == outcome
     assert codes(decision) == ([] if outcome == "granted" else ["AMOUNT_ABOVE_LIMIT"])
 
@@ -187,9 +249,9 @@ def test_amount_above_the_limit_refers(extra_rent, outcome):
 def test_no_deficit_is_referred_never_refused(income_below_need, outcome):
     application, answers, by_person = case()
     need = run(application, answers)["calculation"]["need"]
-    pay = need - income_below_need
-    application["declared_incomes"].append({"personnummer": applicant(application), "type": "salary", "amount": pay})
-    by_person[applicant(application)]["SKV"]["employer_reported_pay"].append({"employer": "X AB", "amount": pay})
+    pay_net = need - income_below_need
+    application["declared_incomes"].append({"personnummer": applicant(application), "type": "salary", "amount": pay_net})
+    by_person[applicant(application)]["SKV"]["employer_reported_pay"].append(pay(pay_net))
     decision = run(application, answers)
     assert decision["outcome"] == outcome != "refused"
     assert decision["calculation"]["deficit"] == income_below_need

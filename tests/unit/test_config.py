@@ -1,27 +1,50 @@
-"""Parameters are data: the bundled tables load, and a broken file is named with its key and problem."""
+"""Parameters are data: the bundled tables, policy versions and legal references load; a broken file is
+named with its key and problem; versions are chosen by date, never by calendar year alone."""
 
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
 
-from robots.config import CONFIG_DIR, ConfigError, load_norms, load_policy
+from robots.config import CONFIG_DIR, LAW_FILE, ConfigError, load_law, load_norms, load_parameters, load_policies, load_settings
 
 
-def test_the_bundled_tables_and_policy_load():
+def test_the_bundled_tables_policy_versions_and_law_load():
     norms = load_norms()
-    assert sorted(norms) == [2021, 2023, 2026]
-    assert all(t.source for t in norms.values())
-    assert norms[2021].lunch_outside_home and not norms[2023].lunch_outside_home
-    assert load_policy().rent_ceiling_with_children == (6192, 7416, 8046, 8650, 9255)
+    assert [t.name for t in norms] == ["riksnorm 2021", "riksnorm 2023", "riksnorm 2026"]
+    assert all(t.source and len(t.digest) == 64 for t in norms)
+    assert norms[0].lunch_outside_home and not norms[1].lunch_outside_home
+    policies = load_policies()
+    assert [p.valid_from for p in policies] == [date(2021, 1, 1), date(2026, 1, 1)]
+    assert policies[0].rent_ceiling_with_children == (6192, 7416, 8046, 8650, 9255)
+    assert policies[0].accepted_costs == ("childcare",)
+    assert load_law().cite("sol_right", date(2026, 1, 1)) == "Socialtjänstlagen (2025:400) 12 kap. 1 §"
 
 
-def test_2026_marks_exactly_the_cells_not_found_in_an_official_source():
-    t = load_norms()[2026]
-    provisional = {k for k, a in t.personal.items() if a.provisional}
-    assert provisional == {"child_0", "child_1_2", "child_3", "child_4_6", "child_15_18", "youth_19_20"}
-    assert [a.provisional for a in t.common] == [False, False, True, False, True, True, True]
-    assert (t.personal["adult_alone"].amount, t.common[0].amount) == (3940, 1280)
+def test_nothing_in_the_2026_table_is_provisional():
+    t = load_parameters().for_period("2026-01")[0]
+    assert t.name == "riksnorm 2026"
+    assert not any(a.provisional for a in [*t.personal.values(), *t.lunch_outside_home.values(), *t.common])
+
+
+@pytest.mark.parametrize(
+    "period,table,policy",
+    [
+        ("2020-12", None, None),
+        ("2021-01", "riksnorm 2021", date(2021, 1, 1)),
+        ("2022-06", None, date(2021, 1, 1)),  # no 2022 table here
+        ("2023-12", "riksnorm 2023", date(2021, 1, 1)),
+        ("2024-03", None, date(2021, 1, 1)),  # 2024 and 2025 not added from the statute text yet
+        ("2025-12", None, date(2021, 1, 1)),
+        ("2026-01", "riksnorm 2026", date(2026, 1, 1)),  # the committee's new version takes effect too
+        ("2027-01", None, date(2026, 1, 1)),
+    ],
+)
+def test_the_table_and_policy_in_force_on_the_first_day_of_the_period(period, table, policy):
+    found_table, found_policy = load_parameters().for_period(period)
+    assert (found_table.name if found_table else None) == table
+    assert (found_policy.valid_from if found_policy else None) == policy
 
 
 @pytest.fixture
@@ -45,7 +68,8 @@ def edit(path: Path, old: str, new: str) -> None:
         ("child_0 = 2180\n", "", "2021.toml: personal_costs.child_0: Field required"),
         ("7 = 2270\n", "", "2021.toml: common_costs: "),
         ('source = "Socialtj', 'sorce = "Socialtj', "2021.toml: table.source: Field required"),
-        ("year = 2021", "year = 2022", "valid_from and valid_to must lie within 2022"),
+        ("valid_to = 2021-12-31", "valid_to = 2022-01-31", "valid_from and valid_to must lie within one calendar year"),
+        ("valid_to = 2021-12-31", "valid_to = 2020-12-31", "valid_from and valid_to must lie within one calendar year, in that order"),
         ("[common_costs]", "[common_costs", "2021.toml: not valid TOML"),
     ],
 )
@@ -57,16 +81,27 @@ def test_a_broken_norm_table_is_named_with_key_and_problem(norms_dir, old, new, 
     assert str(norms_dir / "2021.toml") in str(e.value)
 
 
-def test_a_table_named_for_another_year_is_refused(norms_dir):
-    (norms_dir / "2021.toml").rename(norms_dir / "2020.toml")
-    with pytest.raises(ConfigError, match=r"2020.toml: table.year: is 2021, but the file is named for 2020"):
+def test_a_table_can_change_mid_year(norms_dir):
+    edit(norms_dir / "2026.toml", "valid_to = 2026-12-31", "valid_to = 2026-06-30")
+    later = (norms_dir / "2026.toml").read_text(encoding="utf-8").replace("valid_from = 2026-01-01", "valid_from = 2026-07-01")
+    later = later.replace("valid_to = 2026-06-30", "valid_to = 2026-12-31").replace("adult_alone = 3940", "adult_alone = 3990")
+    (norms_dir / "2026-07.toml").write_text(later.replace('name = "riksnorm 2026"', 'name = "riksnorm 2026 från juli"'), encoding="utf-8")
+    params = load_parameters(norms_dir)
+    assert params.for_period("2026-06")[0].personal["adult_alone"].amount == 3940
+    assert params.for_period("2026-07")[0].personal["adult_alone"].amount == 3990
+    assert params.for_period("2026-07")[0].name == "riksnorm 2026 från juli"
+
+
+def test_two_tables_in_force_on_one_day_are_refused(norms_dir):
+    shutil.copy(norms_dir / "2026.toml", norms_dir / "2026-copy.toml")
+    with pytest.raises(ConfigError, match=r"valid_from 2026-01-01: norm table 2026.*toml is still in force that day"):
         load_norms(norms_dir)
 
 
 def test_adding_a_year_is_adding_a_file(norms_dir):
     text = (norms_dir / "2023.toml").read_text(encoding="utf-8").replace("2023", "2024")
     (norms_dir / "2024.toml").write_text(text, encoding="utf-8")
-    assert sorted(load_norms(norms_dir)) == [2021, 2023, 2024, 2026]
+    assert [t.valid_from.year for t in load_norms(norms_dir)] == [2021, 2023, 2024, 2026]
 
 
 def test_a_missing_directory_or_an_empty_one_says_so(tmp_path):
@@ -74,6 +109,16 @@ def test_a_missing_directory_or_an_empty_one_says_so(tmp_path):
         load_norms(tmp_path / "nope")
     with pytest.raises(ConfigError, match="holds no norm table"):
         load_norms(tmp_path)
+    with pytest.raises(ConfigError, match="holds no policy version"):
+        load_policies(tmp_path)
+
+
+def test_the_digest_covers_the_content_not_the_layout(norms_dir):
+    before = load_norms(norms_dir)[2].digest
+    edit(norms_dir / "2026.toml", "# Riksnorm", "# A comment changes nothing decided.\n# Riksnorm")
+    assert load_norms(norms_dir)[2].digest == before
+    edit(norms_dir / "2026.toml", "adult_alone = 3940", "adult_alone = 3941")
+    assert load_norms(norms_dir)[2].digest != before
 
 
 @pytest.mark.parametrize(
@@ -83,13 +128,42 @@ def test_a_missing_directory_or_an_empty_one_says_so(tmp_path):
         ("buffer = 5000", "buffer = -5", "assets.buffer: Input should be greater than or equal to 0"),
         ('"TS", "MIV"]', '"TS", "MIG"]', "registry.adult_sources.7: Input should be"),
         ("limit = 30000", "limit = 30000\nextra = 1", "amount.extra: Extra inputs are not permitted"),
+        ('["childcare"]', '["dental_care"]', "costs.accepted_beyond_statute.0: Input should be 'childcare'"),
     ],
 )
 def test_a_broken_policy_is_named_with_key_and_problem(tmp_path, old, new, expected):
-    path = tmp_path / "policy.toml"
-    shutil.copy(CONFIG_DIR / "policy.toml", path)
+    path = tmp_path / "2021-01-01.toml"
+    shutil.copy(CONFIG_DIR / "policy" / "2021-01-01.toml", path)
     edit(path, old, new)
     with pytest.raises(ConfigError) as e:
-        load_policy(path)
+        load_policies(tmp_path)
     assert str(e.value).startswith(f"{path}: ")
     assert expected in str(e.value)
+
+
+def test_two_policy_versions_from_one_day_are_refused(tmp_path):
+    shutil.copy(CONFIG_DIR / "policy" / "2021-01-01.toml", tmp_path / "a.toml")
+    shutil.copy(CONFIG_DIR / "policy" / "2021-01-01.toml", tmp_path / "b.toml")
+    with pytest.raises(ConfigError, match="b.toml: valid_from 2021-01-01: policy version a.toml is still in force"):
+        load_policies(tmp_path)
+
+
+def test_every_provision_of_the_law_has_a_source_and_its_versions_do_not_overlap():
+    law = load_law()
+    for key, versions in law.provisions.items():
+        assert all(v.source for v in versions), key
+        for newer, older in zip(versions, versions[1:]):
+            assert older.valid_to is not None and older.valid_to < newer.valid_from, key
+
+
+def test_a_broken_law_file_is_named(tmp_path):
+    path = tmp_path / "law.toml"
+    path.write_text(LAW_FILE.read_text(encoding="utf-8").replace('cite = "Socialtjänstlagen (2025:400) 12 kap. 1 §", ', "", 1), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"law.toml: sol_right: versions.0.cite: Field required"):
+        load_law(path)
+
+
+def test_worker_settings_are_in_casebot_toml_not_the_policy():
+    settings = load_settings()
+    assert (settings.fetch.attempts, settings.fetch.retry_seconds, settings.sample.share) == (5, 60, 0.05)
+    assert "fetch_attempts" not in (CONFIG_DIR / "policy" / "2026-01-01.toml").read_text(encoding="utf-8")

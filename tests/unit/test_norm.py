@@ -1,4 +1,4 @@
-"""Riksnorm: every cell of the 2021 and 2023 tables, age boundaries, household sizes, shared dwellings.
+"""Riksnorm: every cell of the 2021, 2023 and 2026 tables, age boundaries, household sizes, shared dwellings.
 
 Expected amounts are written out here from DOMAIN (the published tables), not read from config/, so a
 wrong table file fails these tests.
@@ -20,9 +20,14 @@ PERSONAL = {
            "child_11_14": 3520, "child_15_18": 3970, "youth_19_20": 4000, "adult_alone": 3160, "adults_sambo": 5700},
     2023: {"child_0": 2420, "child_1_2": 2700, "child_3": 2410, "child_4_6": 2700, "child_7_10": 3380,
            "child_11_14": 3890, "child_15_18": 4390, "youth_19_20": 4430, "adult_alone": 3490, "adults_sambo": 6300},
+    # SoF (2025:468) 12 kap. 2 § in the wording of SFS 2025:1046
+    2026: {"child_0": 2740, "child_1_2": 3060, "child_3": 2720, "child_4_6": 3060, "child_7_10": 3820,
+           "child_11_14": 4390, "child_15_18": 4960, "youth_19_20": 5000, "adult_alone": 3940, "adults_sambo": 7100},
 }
-LUNCH_2021 = {"child_0": 2050, "child_1_2": 2240, "child_3": 1990, "child_4_6": 2170}
-COMMON = {2021: [1020, 1130, 1420, 1610, 1860, 2100, 2270], 2023: [1130, 1250, 1580, 1790, 2060, 2330, 2510]}
+LUNCH = {2021: {"child_0": 2050, "child_1_2": 2240, "child_3": 1990, "child_4_6": 2170},
+         2026: {"child_0": 2560, "child_1_2": 2800, "child_3": 2500, "child_4_6": 2720}}
+COMMON = {2021: [1020, 1130, 1420, 1610, 1860, 2100, 2270], 2023: [1130, 1250, 1580, 1790, 2060, 2330, 2510],
+          2026: [1280, 1410, 1790, 2030, 2330, 2640, 2830]}
 AGES = {"child_0": [0], "child_1_2": [1, 2], "child_3": [3], "child_4_6": [4, 5, 6], "child_7_10": [7, 8, 9, 10],
         "child_11_14": [11, 12, 13, 14], "child_15_18": [15, 16, 17, 18], "youth_19_20": [19, 20]}
 
@@ -31,7 +36,7 @@ def child_line(decision):
     return decision["calculation"]["norm"]["lines"][1]
 
 
-@pytest.mark.parametrize("year", [2021, 2023])
+@pytest.mark.parametrize("year", [2021, 2023, 2026])
 @pytest.mark.parametrize("key,age", [(k, a) for k, ages in AGES.items() for a in ages])
 def test_a_child_gets_the_personal_costs_of_its_age_bracket(year, key, age):
     period = f"{year}-03"
@@ -42,7 +47,7 @@ def test_a_child_gets_the_personal_costs_of_its_age_bracket(year, key, age):
     assert decision["calculation"]["norm"]["provisional"] is False
 
 
-@pytest.mark.parametrize("year", [2021, 2023])
+@pytest.mark.parametrize("year", [2021, 2023, 2026])
 def test_an_adult_living_alone_and_a_sambo_pair(year):
     period = f"{year}-06"
     alone = run(*case(period=period)[:2])
@@ -53,17 +58,18 @@ def test_an_adult_living_alone_and_a_sambo_pair(year):
     assert pair["calculation"]["norm"]["total"] == PERSONAL[year]["adults_sambo"] + COMMON[year][1]
 
 
-@pytest.mark.parametrize("key,age", [(k, a) for k in LUNCH_2021 for a in AGES[k]])
-def test_2021_lunch_outside_the_home_for_children_0_to_6(key, age):
-    period = "2021-09"
+@pytest.mark.parametrize("year", [2021, 2026])
+@pytest.mark.parametrize("key,age", [(k, a) for k in LUNCH[2021] for a in AGES[k]])
+def test_lunch_outside_the_home_for_children_0_to_6(year, key, age):
+    period = f"{year}-09"
     application, answers, _ = case(period=period, children=[(born_aged(age, period), {"lunch_outside_home": True})])
     line = child_line(run(application, answers))
-    assert line["amount"] == LUNCH_2021[key]
+    assert line["amount"] == LUNCH[year][key]
     assert "lunch outside the home" in line["item"]
     assert "provisional" not in line
 
 
-@pytest.mark.parametrize("key,age", [(k, AGES[k][0]) for k in LUNCH_2021])
+@pytest.mark.parametrize("key,age", [(k, AGES[k][0]) for k in LUNCH[2021]])
 def test_2023_lacks_lunch_amounts_so_the_normal_amount_is_used_and_marked_provisional(key, age):
     period = "2023-09"
     application, answers, _ = case(period=period, children=[(born_aged(age, period), {"lunch_outside_home": True})])
@@ -106,7 +112,7 @@ def test_age_of_a_samordningsnummer_takes_60_off_the_day():
     assert age_on_first_of_month("19900361-0002", 2023, 3) == 33  # born 1990-03-01
 
 
-@pytest.mark.parametrize("year", [2021, 2023])
+@pytest.mark.parametrize("year", [2021, 2023, 2026])
 @pytest.mark.parametrize("size", range(1, 10))
 def test_households_of_1_to_9_persons(year, size):
     period = f"{year}-05"
@@ -151,7 +157,7 @@ def test_socialstyrelsens_worked_example_with_2014_amounts():
     """Socialstyrelsen: an adult sharing a dwelling of five, 2014 amounts: 1 710 / 5 + 2 950 = 3 292."""
     cell = Amount
     table = NormTable(
-        name="riksnorm 2014 (excerpt)", year=2014, valid_from=date(2014, 1, 1), valid_to=date(2014, 12, 31), source="test",
+        name="riksnorm 2014 (excerpt)", valid_from=date(2014, 1, 1), valid_to=date(2014, 12, 31), source="test",
         prisbasbelopp=44400, personal={"adult_alone": cell(2950)}, lunch_outside_home={},
         common=(cell(0), cell(0), cell(0), cell(0), cell(1710), cell(0), cell(0)),
     )
@@ -166,14 +172,9 @@ def test_round_half_up(n, d, expected):
     assert round_half_up(n, d) == expected
 
 
-def test_2026_provisional_cells_are_marked_on_the_decision():
-    confirmed = run(*case(period="2026-02")[:2])["calculation"]["norm"]  # adult alone 3 940 + 1 280: confirmed
-    assert (confirmed["total"], confirmed["provisional"]) == (5220, False)
+def test_2026_is_the_official_table_and_nothing_in_it_is_provisional():
     period = "2026-02"
-    application, answers, _ = case(period=period, children=[born_aged(16, period)])
-    norm = run(application, answers)["calculation"]["norm"]
-    assert norm["provisional"] is True
-    assert norm["lines"][1]["provisional"] is True  # 15-18 is computed by uprating
-    assert "provisional" not in norm["lines"][0]
+    alone = run(*case(period=period)[:2])["calculation"]["norm"]
+    assert (alone["total"], alone["table"], alone["provisional"]) == (3940 + 1280, "riksnorm 2026", False)
     pair = run(*case(period=period, partner="1990-01-01")[:2])["calculation"]["norm"]
     assert (pair["total"], pair["provisional"]) == (8510, False)  # the government's published couple total

@@ -1,0 +1,52 @@
+"""Re-run a recorded decision with exactly what it recorded: the application as claimed, the register
+answers as received, and the norm table and policy version it used (by content hash, from the store).
+
+This is how a decision is shown to hold after config/ has changed: the same inputs and parameters give
+the same decision, figure for figure. The law's references are cited as on the recorded decision day.
+"""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+
+from robots.config import load_law, norm_table, policy_version
+from robots.decide import decide
+from robots.rules.parameters import Parameters
+from robots.store import Store, WorkItem
+from robots.store.parameters import kept
+from robots.store.queue import latest_answers
+
+
+class CannotReplay(Exception):
+    """The decision cannot be re-run: the message says what is missing."""
+
+
+def recorded_parameters(session, decision: dict) -> Parameters:
+    """The norm table and policy version a decision recorded, as the store kept them."""
+    found = {}
+    for kind, build in (("norm_table", norm_table), ("policy", policy_version)):
+        used = decision.get("parameters", {}).get(kind)
+        if used is None:
+            continue
+        version = kept(session, used["sha256"])
+        if version is None:
+            raise CannotReplay(f"the store does not keep the {kind} {used['name']!r} (sha256 {used['sha256'][:12]}…)")
+        found[kind] = build(json.loads(version.content), f"store: {kind} {used['sha256'][:12]}")
+    return Parameters(tuple(filter(None, [found.get("norm_table")])), tuple(filter(None, [found.get("policy")])), load_law())
+
+
+def redecide(store: Store, application_id: str, period: str | None = None) -> tuple[dict, dict]:
+    """(the recorded decision, the same decision made again from what it recorded)."""
+    with store.sessions() as session:
+        query = select(WorkItem).where(WorkItem.application_id == application_id)
+        if period is not None:
+            query = query.where(WorkItem.period == period)
+        item = session.scalars(query.order_by(WorkItem.id.desc()).limit(1)).first()
+        if item is None or item.decision is None:
+            raise CannotReplay(f"no recorded decision for application {application_id}")
+        recorded = item.decision
+        again = decide(item.application, latest_answers(session, [item.id])[item.id], recorded_parameters(session, recorded),
+                       decided_at=recorded["decided_at"], decided_by=recorded["decided_by"])
+    return recorded, again
