@@ -11,7 +11,7 @@ from datetime import datetime
 from robots import __version__
 from robots.contract.validate import PERIOD, application_problems, registry_sources
 from robots.rules import evaluate, invalid, parse_case
-from robots.rules.parameters import Parameters
+from robots.rules.parameters import AGENCIES, Parameters
 
 ROBOT = f"robot:casebot-{__version__}"
 
@@ -21,13 +21,23 @@ def now() -> str:
 
 
 def register_answers(answers: list, period: str) -> dict[str, dict]:
-    """Register answers keyed by normalized personnummer; invalid parts already marked as failed agencies."""
+    """Register answers keyed by normalized personnummer; invalid parts already marked as failed agencies.
+
+    Two answers for one person that differ make that person's register data unusable: which one is true
+    cannot be known, and the decision must not depend on their order.
+    """
     by_person: dict[str, dict] = {}
     for answer in answers:
         key, sources, _ = registry_sources(answer, period)
-        if key is not None and sources is not None:
-            by_person[key] = sources
+        if key is None or sources is None:
+            continue
+        if key in by_person and by_person[key] != sources:
+            sources = {agency: CONTRADICTORY for agency in AGENCIES}
+        by_person[key] = sources
     return by_person
+
+
+CONTRADICTORY = {"status": "error", "error": "two register answers for the person differ", "kind": "contradictory"}
 
 
 def decide(

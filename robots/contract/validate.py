@@ -155,11 +155,11 @@ def registry_sources(answer: object, period: str) -> tuple[str | None, dict | No
     if answer.get("period") != period:
         problems.append(f"period: the answer is for {answer.get('period')!r}, the application for {period!r}")
     if problems:
-        failed = {agency: {"status": "error", "error": "unusable answer: " + "; ".join(problems)} for agency in AGENCIES}
+        failed = {agency: {"status": "error", "error": "unusable answer: " + "; ".join(problems), "kind": "invalid"} for agency in AGENCIES}
         return key, failed if key else None, problems
     sources = dict(answer["sources"])
     for agency, errors in broken.items():
-        sources[agency] = {"status": "error", "error": "invalid answer: " + "; ".join(errors)}
+        sources[agency] = {"status": "error", "error": "invalid answer: " + "; ".join(errors), "kind": "invalid"}
         problems.append(f"sources.{agency}: " + "; ".join(errors))
     return key, sources, problems
 

@@ -24,7 +24,9 @@ class Member:
     is_adult: bool  # applicant or partner
     declared: dict[str, int]  # declared income by type
     # Register data: `answered` holds the agencies that answered (agency -> answer); `failed` the ones
-    # that did not (agency -> error). An agency in neither was not asked. None: no answer came at all.
+    # that did not (agency -> kind of failure: "agency" when it answered with an error, "invalid" when its
+    # answer broke the contract, "contradictory" when two answers disagreed). An agency in neither was not
+    # asked. None: no answer came at all. The agency's own error text never reaches the rules.
     answered: dict[str, dict] | None
     failed: dict[str, str] | None
     registered: dict[str, int]  # income by type that the agencies which answered report
@@ -91,7 +93,7 @@ def parse_case(application: dict, answers: dict[str, dict]) -> Case:
         answered = failed = None
         if sources is not None:
             answered = {a: answer for a, answer in sources.items() if answer["status"] == "ok"}
-            failed = {a: answer.get("error") or "" for a, answer in sources.items() if answer["status"] != "ok"}
+            failed = {a: answer.get("kind", "agency") for a, answer in sources.items() if answer["status"] != "ok"}
         skv = answered.get("SKV") if answered else None
         members.append(Member(
             m["personnummer"], key, m["role"], age_on_first_of_month(key, year, month),

@@ -14,6 +14,13 @@ from robots.rules.reasons import kr, reason
 
 
 COST_NAMES = {"childcare": "barnomsorgsavgift"}
+# Fixed phrases for why an agency's data is missing: an agency's own error text is outside text and never
+# reaches a referral (it is kept with the register answer as received).
+FAILURES = {
+    "agency": "myndigheten svarade med ett fel",
+    "invalid": "svaret följde inte formatet",
+    "contradictory": "motstridiga svar om samma person",
+}
 
 
 def _answer(m: Member, agency: str) -> dict | None:
@@ -36,7 +43,7 @@ def registry_answered(case: Case, policy: Policy) -> list[dict]:
         failed = []
         for agency in policy.adult_sources if m.is_adult else policy.child_sources:
             if agency in m.failed:
-                failed.append(f"{AGENCY_NAMES[agency]} ({m.failed[agency] or 'fel utan förklaring'})")
+                failed.append(f"{AGENCY_NAMES[agency]} ({FAILURES.get(m.failed[agency], FAILURES['agency'])})")
             elif agency not in m.answered:
                 failed.append(f"{AGENCY_NAMES[agency]} (inte tillfrågad)")
         if failed:
