@@ -8,7 +8,9 @@
   failures, timeouts, 429, 500, 502, 503, 504 and answers that are not JSON — and only when the call is
   safe to repeat; 429 and 503 honour Retry-After;
 * at most `max_concurrency` requests in flight from this client, across all threads;
-* typed errors (connectors.errors) once the budget is spent; 4xx other than 429 is never retried.
+* typed errors (connectors.errors) once the budget is spent; 4xx other than 429 is never retried;
+* an answer is read up to robots.contract.limits.MAX_PAGE_BYTES and parsed with robots.contract.safe_json:
+  one too large, too deep, with a huge integer, NaN or a lone surrogate is a bad answer (BadAnswer).
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from urllib3.exceptions import ConnectTimeoutError, HTTPError, ReadTimeoutError
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, stop_before_delay, wait_exponential_jitter
 
 from connectors.errors import BadAnswer, Conflict, Locked, NotFound, Rejected, Unavailable
+from robots.contract.limits import MAX_ANSWER_DEPTH, MAX_INT_DIGITS, MAX_PAGE_BYTES
+from robots.contract.safe_json import UnsafeJSON, load_json
 from robots.privacy import mask
 
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
@@ -132,8 +136,14 @@ class HttpClient:
         headers = HEADERS | ({"Content-Type": "application/json"} if body is not None else {}) | (headers or {})
         with self._slots:
             try:
-                response = self._http.request(method, url, body=body, headers=headers, redirect=False,
+                response = self._http.request(method, url, body=body, headers=headers, redirect=False, preload_content=False,
                                               timeout=urllib3.Timeout(connect=timeout[0], read=timeout[1]))
+                try:
+                    data = response.read(MAX_PAGE_BYTES + 1)  # never more than that in memory, whatever is sent
+                    if len(data) > MAX_PAGE_BYTES:
+                        response.close()  # the rest stays unread: this connection is not used again
+                finally:
+                    response.release_conn()
             except ConnectTimeoutError as e:  # also refused and unresolvable: nothing was sent
                 raise _Retry(f"could not connect: {e.__class__.__name__}") from None
             except ReadTimeoutError:
@@ -147,12 +157,12 @@ class HttpClient:
         status = response.status
         if status in RETRYABLE_STATUS and (safe_to_repeat or status == 429):
             raise _Retry(f"HTTP {status}", _retry_after(response))
-        try:
-            body = jsonlib.loads(response.data) if response.data else None
-        except ValueError:
+        try:  # a hostile body (too large, too deep, a huge integer, NaN …) is a bad answer, never a crash
+            body = load_json(data, max_bytes=MAX_PAGE_BYTES, max_depth=MAX_ANSWER_DEPTH, max_int_digits=MAX_INT_DIGITS) if data else None
+        except UnsafeJSON as e:
             if safe_to_repeat:
-                raise _Retry(f"HTTP {status} with a body that is not JSON", bad_answer=True) from None
-            raise BadAnswer(f"{self.name}: {method} {mask(path)}: HTTP {status} with a body that is not JSON") from None
+                raise _Retry(f"HTTP {status} with a body that is not usable JSON: {e}", bad_answer=True) from None
+            raise BadAnswer(f"{self.name}: {method} {mask(path)}: HTTP {status} with a body that is not usable JSON: {e}") from None
         if status in ok:
             problem = check(body) if check is not None else None
             if problem is None:
@@ -161,7 +171,8 @@ class HttpClient:
                 raise _Retry(f"answer breaks the contract: {problem}", bad_answer=True)
             raise BadAnswer(f"{self.name}: {method} {mask(path)}: answer breaks the contract: {mask(problem)}")
         detail = body.get("detail") if isinstance(body, dict) else body
-        message = f"{self.name}: {method} {mask(path)}: HTTP {status}: {mask(str(detail))}"
+        said = detail.get("message", detail) if isinstance(detail, dict) else detail  # a structured refusal says it in "message"
+        message = f"{self.name}: {method} {mask(path)}: HTTP {status}: {mask(str(said))}"
         error = {404: NotFound, 409: Conflict, 423: Locked}.get(status)
         if error is not None:
             raise error(message, status, detail)

@@ -47,8 +47,10 @@ def decide(
     *,
     decided_at: str | None = None,
     decided_by: str = ROBOT,
+    granted_elsewhere: dict[str, str] | None = None,
 ) -> dict:
-    """The decision for a raw application (must have a usable application_id) and its raw register answers."""
+    """The decision for a raw application (must have a usable application_id) and its raw register answers.
+    `granted_elsewhere`: members (normalized personnummer) already granted the month in another application."""
     decided_at = decided_at or now()
     problems = application_problems(application)
     if problems:
@@ -56,5 +58,5 @@ def decide(
         if not (isinstance(period, str) and PERIOD.fullmatch(period)):
             period = decided_at[:7]  # unknown: file it under the month it was handled
         return invalid(application["application_id"], period, problems, params, decided_at=decided_at, decided_by=decided_by)
-    case = parse_case(application, register_answers(answers, application["period"]))
+    case = parse_case(application, register_answers(answers, application["period"]), granted_elsewhere)
     return evaluate(case, params, decided_at=decided_at, decided_by=decided_by)

@@ -8,7 +8,9 @@ below); tests and benchmarks may call `Worker.run_pass` directly. Either way, on
 from __future__ import annotations
 
 import logging
+import os
 import secrets
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -50,6 +52,11 @@ class AnotherRunIsActive(Exception):
     """Only one run at a time; the other one is still going."""
 
 
+def new_instance() -> str:
+    """This worker process, as a claimant: host, process and a random part (a process id is reused)."""
+    return f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(2)}"
+
+
 def new_run_id() -> str:
     return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
 
@@ -63,6 +70,7 @@ class Worker:
     casesystem: CaseSystemClient
     gateway: GatewayClient
     params: Parameters = field(default_factory=load_parameters)
+    instance: str = field(default_factory=new_instance)
 
     @classmethod
     def from_config(cls, settings: Settings | None = None) -> Worker:
@@ -90,7 +98,7 @@ class Worker:
             session.execute(update(Run).where(Run.outcome == "running").values(outcome="interrupted"))
             session.add(Run(id=run_id, sample_seed=seed, counts={}, log_dir=str(log_dir) if log_dir else None))
             keep_parameters(session, self.params)  # so that any decision of this run can be re-run with its parameters
-        ctx = Context(self.store, self.casesystem, self.gateway, self.params, self.settings, run_id, seed)
+        ctx = Context(self.store, self.casesystem, self.gateway, self.params, self.settings, run_id, seed, self.instance)
         return ctx, lock
 
     def finish_run(self, ctx: Context, lock: RunLock, counts: dict, outcome: str, error: str | None = None) -> None:

@@ -1,5 +1,6 @@
 """Re-run a recorded decision with exactly what it recorded: the application as claimed, the register
-answers as received, and the norm table and policy version it used (by content hash, from the store).
+answers as received, the members it knew to be granted the month elsewhere, and the norm table and
+policy version it used (by content hash, from the store).
 
 This is how a decision is shown to hold after config/ has changed: the same inputs and parameters give
 the same decision, figure for figure. The law's references are cited as on the recorded decision day.
@@ -48,5 +49,5 @@ def redecide(store: Store, application_id: str, period: str | None = None) -> tu
             raise CannotReplay(f"no recorded decision for application {application_id}")
         recorded = item.decision
         again = decide(item.application, latest_answers(session, [item.id])[item.id], recorded_parameters(session, recorded),
-                       decided_at=recorded["decided_at"], decided_by=recorded["decided_by"])
+                       decided_at=recorded["decided_at"], decided_by=recorded["decided_by"], granted_elsewhere=item.granted_elsewhere)
     return recorded, again

@@ -16,9 +16,9 @@ def with_policy(**changes) -> Parameters:
     return dataclasses.replace(PARAMS, policies=tuple(dataclasses.replace(p, **changes) for p in PARAMS.policies), _periods={})
 
 
-def run(application, answers, params=None, decided_at=FIXED_TIME):
+def run(application, answers, params=None, decided_at=FIXED_TIME, granted_elsewhere=None):
     """Decide with the bundled parameters and a fixed clock."""
-    return decide(application, answers, params or PARAMS, decided_at=decided_at)
+    return decide(application, answers, params or PARAMS, decided_at=decided_at, granted_elsewhere=granted_elsewhere)
 
 
 def codes(decision) -> list[str]:

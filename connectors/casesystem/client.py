@@ -28,10 +28,11 @@ class CaseSystemClient:
                 return
             after = page["next"]  # type: ignore[index]
 
-    def claim(self, application_id: str, robot: str, lease_seconds: int = 600) -> dict:
-        """Take the application for handling; returns it with its history. Conflict if someone else holds it."""
-        _, body = self.http.call("POST", f"/applications/{application_id}/claim", json={"robot": robot, "lease_seconds": lease_seconds},
-                                 safe_to_repeat=True)
+    def claim(self, application_id: str, robot: str, lease_seconds: int = 600, replaces: str | None = None) -> dict:
+        """Take the application for handling; returns it with its history. Conflict if someone else holds it.
+        `replaces`: an earlier claimant (a crashed instance of this robot) whose claim this one takes over."""
+        claim = {"robot": robot, "lease_seconds": lease_seconds} | ({"replaces": replaces} if replaces else {})
+        _, body = self.http.call("POST", f"/applications/{application_id}/claim", json=claim, safe_to_repeat=True)
         return body  # type: ignore[return-value]
 
     def release(self, application_id: str, robot: str) -> None:

@@ -9,6 +9,7 @@ payments ledger and each household's history.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import threading
@@ -31,7 +32,7 @@ MAX_AMOUNT = 10_000_000  # kronor; anything larger is garbage, and must not over
 PNR_PATTERN = f"^{PERSONNUMMER.pattern}$"
 PERIOD_PATTERN = f"^{PERIOD.pattern}$"
 JOBBSTIMULANS_YEARS_MONTHS = 24  # jobbstimulans applies for two years from the month it began (SoL 12 kap. 8 §)
-SCHEMA_VERSION = 1  # PRAGMA user_version of the database; 0 is the first households table (jobbstimulans months)
+SCHEMA_VERSION = 2  # PRAGMA user_version: 0 the first households table (jobbstimulans months), 1 before content_hash
 
 # received_at is when the case system received the application: the official time the service level
 # counts from (the applicant's own submitted_at is kept in the application, untrusted).
@@ -46,7 +47,8 @@ CREATE TABLE IF NOT EXISTS applications (
     claimed_by TEXT,
     lease_until REAL,
     body TEXT NOT NULL,
-    received_at TEXT NOT NULL
+    received_at TEXT NOT NULL,
+    content_hash TEXT
 );
 CREATE INDEX IF NOT EXISTS applications_status ON applications (status, seq);
 CREATE TABLE IF NOT EXISTS events (
@@ -62,6 +64,11 @@ CREATE INDEX IF NOT EXISTS decisions_application ON decisions (application_id);
 CREATE TABLE IF NOT EXISTS payments (
     seq INTEGER PRIMARY KEY, decision_id TEXT UNIQUE NOT NULL, application_id TEXT NOT NULL,
     household TEXT NOT NULL, period TEXT NOT NULL, amount INTEGER NOT NULL, paid_at TEXT NOT NULL
+);
+-- The ledger pays a person at most once a month, whatever the number of applications.
+CREATE TABLE IF NOT EXISTS paid_persons (
+    period TEXT NOT NULL, person TEXT NOT NULL, application_id TEXT NOT NULL, decision_id TEXT NOT NULL,
+    PRIMARY KEY (period, person)
 );
 """
 # A household's history, keyed by the applicant's normalized personnummer:
@@ -96,6 +103,11 @@ def migrate(db: sqlite3.Connection) -> None:
                     db.execute("ALTER TABLE households DROP COLUMN jobbstimulans_months_used")  # SQLite 3.35 or later
                 except sqlite3.OperationalError:
                     rebuild_households(db)
+        columns = {r[1] for r in db.execute("PRAGMA table_info(applications)")}
+        if columns and "content_hash" not in columns:  # version 1: filed by key only
+            db.execute("ALTER TABLE applications ADD COLUMN content_hash TEXT")
+        if columns:
+            db.execute("CREATE UNIQUE INDEX IF NOT EXISTS applications_content ON applications (content_hash)")
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         db.execute("COMMIT")
     except BaseException:
@@ -109,6 +121,13 @@ def rebuild_households(db: sqlite3.Connection) -> None:
     db.execute(HOUSEHOLDS)
     db.execute(f"INSERT INTO households ({HOUSEHOLD_COLUMNS}) SELECT {HOUSEHOLD_COLUMNS} FROM households_old")
     db.execute("DROP TABLE households_old")
+
+
+def content_hash(body: dict) -> str:
+    """What makes two submissions the same application: everything the applicant wrote but the time they
+    pressed send."""
+    content = {k: v for k, v in body.items() if k != "submitted_at"}
+    return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def normalized(personnummer: str) -> str:
@@ -138,13 +157,15 @@ def now() -> str:
 
 class Claim(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    robot: str = Field(min_length=1, max_length=100, description="who claims: one robot instance")
+    robot: str = Field(min_length=1, max_length=200, description="who claims: one robot instance")
     lease_seconds: int = Field(default=600, ge=1, le=86_400, description="the claim lapses after this long")
+    replaces: str | None = Field(default=None, min_length=1, max_length=200,
+                                 description="an earlier claimant whose claim this one takes over (a robot instance that died)")
 
 
 class Release(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    robot: str = Field(min_length=1, max_length=100)
+    robot: str = Field(min_length=1, max_length=200)
 
 
 class CaseworkerEdit(BaseModel):
@@ -299,20 +320,22 @@ def create_app(db_path: Path) -> FastAPI:
             raise HTTPException(422, problem)
         applicant = next(m for m in body["household"]["members"] if isinstance(m, dict) and m.get("role") == "applicant")
         household = applicant["personnummer"].replace("-", "")
+        content = content_hash(body)
         with transaction(write=True) as db:
-            if idempotency_key:
-                existing = db.execute("SELECT id FROM applications WHERE idempotency_key = ?", (idempotency_key,)).fetchone()
-                if existing:
-                    response.status_code = 200
-                    return {"application_id": existing["id"]}
+            # The same key, or the same content under any key (a double click, a resent form): the same application.
+            existing = db.execute("SELECT id FROM applications WHERE idempotency_key = ? OR content_hash = ?",
+                                  (idempotency_key, content)).fetchone()
+            if existing:
+                response.status_code = 200
+                return {"application_id": existing["id"]}
             seq = db.execute("SELECT coalesce(max(seq), 0) + 1 FROM applications").fetchone()[0]
             application_id = f"EB-{body['period'][:4]}-{seq:07d}"
             history = history_of(db, household, body["period"], body["household"]["members"])
             stored = {"application_id": application_id, **body, **({"history": history} if history else {})}
             db.execute(
-                "INSERT INTO applications (seq, id, idempotency_key, household, period, status, body, received_at)"
-                " VALUES (?, ?, ?, ?, ?, 'submitted', ?, ?)",
-                (seq, application_id, idempotency_key, household, body["period"], json.dumps(stored, ensure_ascii=False), now()),
+                "INSERT INTO applications (seq, id, idempotency_key, household, period, status, body, received_at, content_hash)"
+                " VALUES (?, ?, ?, ?, ?, 'submitted', ?, ?, ?)",
+                (seq, application_id, idempotency_key, household, body["period"], json.dumps(stored, ensure_ascii=False), now(), content),
             )
             problems = application_problems(stored)
             event(db, application_id, "e-service", "submitted",
@@ -345,11 +368,13 @@ def create_app(db_path: Path) -> FastAPI:
             held = row["status"] == "claimed" and row["lease_until"] > time.time()
             if row["status"] in ("referred", "decided"):
                 raise HTTPException(409, f"application {application_id} is already {row['status']}")
-            if held and row["claimed_by"] != body.robot:
+            if held and row["claimed_by"] not in (body.robot, body.replaces):
                 raise HTTPException(409, f"application {application_id} is held by {row['claimed_by']} until {row['lease_until']:.0f}")
             db.execute("UPDATE applications SET status = 'claimed', claimed_by = ?, lease_until = ? WHERE id = ?",
                        (body.robot, time.time() + body.lease_seconds, application_id))
-            if not (held and row["claimed_by"] == body.robot):
+            if held and row["claimed_by"] != body.robot:
+                event(db, application_id, body.robot, "claim taken over", {"from": row["claimed_by"]})
+            elif not held:
                 event(db, application_id, body.robot, "claimed")
             return record(db, row_or_404(db, application_id))
 
@@ -410,6 +435,15 @@ def create_app(db_path: Path) -> FastAPI:
             if row["status"] == "decided" or (row["status"] == "referred" and not by_caseworker):
                 last = db.execute("SELECT decision_id FROM decisions WHERE application_id = ? ORDER BY recorded_at DESC", (application_id,)).fetchone()
                 raise HTTPException(409, f"application {application_id} is already {row['status']} (decision {last['decision_id']})")
+            if decision["outcome"] == "granted":
+                paid = already_paid(db, row)
+                if paid:
+                    others = ", ".join(sorted(set(paid.values())))
+                    raise HTTPException(409, {
+                        "code": "ALREADY_PAID",
+                        "message": f"a member of application {application_id} is already paid for {row['period']} under application {others}",
+                        "granted_elsewhere": paid,
+                    })
             db.execute("INSERT INTO decisions VALUES (?, ?, ?, ?, ?, ?)",
                        (decision_id, application_id, decision["outcome"], decision.get("amount"), canonical, now()))
             status = "referred" if decision["outcome"] == "referred" else "decided"
@@ -418,8 +452,22 @@ def create_app(db_path: Path) -> FastAPI:
             if decision["outcome"] == "granted":
                 db.execute("INSERT INTO payments (decision_id, application_id, household, period, amount, paid_at) VALUES (?, ?, ?, ?, ?, ?)",
                            (decision_id, application_id, row["household"], row["period"], decision["amount"], now()))
+                db.executemany("INSERT INTO paid_persons VALUES (?, ?, ?, ?)",
+                               [(row["period"], person, application_id, decision_id) for person in members_of(row)])
                 _after_grant(db, row, decision)
             return record(db, row_or_404(db, application_id))
+
+    def members_of(row: sqlite3.Row) -> set[str]:
+        members = json.loads(row["body"])["household"]["members"]
+        return {normalized(m["personnummer"]) for m in members if isinstance(m, dict) and isinstance(m.get("personnummer"), str)}
+
+    def already_paid(db, row: sqlite3.Row) -> dict[str, str]:
+        """Members of the application already paid for its month under another application: normalized
+        personnummer -> that application."""
+        people = sorted(members_of(row))
+        found = db.execute(f"SELECT person, application_id FROM paid_persons WHERE period = ? AND person IN ({','.join('?' * len(people))})",
+                           (row["period"], *people)).fetchall()
+        return {r["person"]: r["application_id"] for r in found if r["application_id"] != row["id"]}
 
     def _after_grant(db, row: sqlite3.Row, decision: dict) -> None:
         """A granted month extends the household's run of months; jobbstimulans applied with no two years

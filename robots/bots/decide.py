@@ -1,19 +1,35 @@
 """Decide: the rules engine on the application and the register data as received (robots.decide, the
 same function `casebot decide` uses). The decision is stored before it is written back, so the write
-back always sends the same decision under the same id."""
+back always sends the same decision under the same id.
+
+A person is granted at most once a month: a grant reserves a person-month for each member (the primary
+key of person_months holds between workers too), and a member already reserved by another item, or
+reported paid by the case system, makes the decision a referral (DUPLICATE_APPLICATION).
+"""
 
 from __future__ import annotations
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 
 from robots.bots.concurrently import in_batches
 from robots.bots.context import Context
 from robots.decide import decide as decide_application
-from robots.store.models import State, WorkItem
+from robots.rules.people import normalize
+from robots.store.models import PersonMonth, State, WorkItem
 from robots.store.queue import latest_answers, lease, release, reload
 
 
 def decision_id(item: WorkItem) -> str:
     """Stable per work item, so writing back twice is one decision."""
     return f"casebot-{item.application_id}-{item.period}"
+
+
+def members(item: WorkItem) -> list[str]:
+    """The normalized personnummer of the members as applied for (none when the application cannot say)."""
+    household = (item.application or {}).get("household")
+    found = household.get("members") if isinstance(household, dict) else None
+    return [normalize(m["personnummer"]) for m in found or () if isinstance(m, dict) and isinstance(m.get("personnummer"), str)]
 
 
 def decide(ctx: Context) -> dict[str, int]:
@@ -28,8 +44,36 @@ def decide(ctx: Context) -> dict[str, int]:
     return counts
 
 
+def _held_by_others(session, item: WorkItem) -> dict[str, str]:
+    """Members whose month another item holds, with that item's application id."""
+    rows = session.execute(
+        select(PersonMonth.person, WorkItem.application_id).join(WorkItem, WorkItem.id == PersonMonth.item_id)
+        .where(PersonMonth.period == item.period, PersonMonth.person.in_(members(item)), PersonMonth.item_id != item.id)
+    )
+    return dict(rows.all())
+
+
+def _reserve(session, item: WorkItem) -> bool:
+    """Hold the month of every member for this item; False when another item got one first."""
+    mine = set(session.scalars(select(PersonMonth.person).where(PersonMonth.item_id == item.id)))
+    try:
+        with session.begin_nested():
+            session.add_all(PersonMonth(period=item.period, person=p, item_id=item.id) for p in set(members(item)) - mine)
+    except IntegrityError:
+        return False
+    return True
+
+
 def _decide_one(ctx: Context, session, it: WorkItem, answers: list[dict]) -> str:
-    decision = decide_application(it.application, answers, ctx.params)
+    while True:
+        elsewhere = (it.granted_elsewhere or {}) | _held_by_others(session, it)
+        decision = decide_application(it.application, answers, ctx.params, decided_at=ctx.decided_at(),
+                                      decided_by=ctx.decided_by, granted_elsewhere=elsewhere)
+        if decision["outcome"] != "granted" or _reserve(session, it):
+            break  # a race lost to another worker's grant: decide again, now seeing it
+    if decision["outcome"] != "granted":  # a grant that became a referral holds no month
+        session.execute(delete(PersonMonth).where(PersonMonth.item_id == it.id))
+    it.granted_elsewhere = elsewhere or None
     it.decision, it.decision_id, it.outcome = decision, decision_id(it), decision["outcome"]
     it.amount = decision.get("amount")
     it.decided_at = ctx.clock()

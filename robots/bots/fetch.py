@@ -16,7 +16,7 @@ from robots.bots.concurrently import in_batches
 from robots.bots.context import Context
 from robots.rules.parameters import AGENCIES, Parameters
 from robots.store.models import RegisterAnswer, State, WorkItem
-from robots.store.queue import lease
+from robots.store.queue import lease, take_claims
 
 GIVE_UP_BEFORE_DEADLINE = timedelta(hours=1)
 MAX_BACKOFF = timedelta(minutes=60)
@@ -43,10 +43,11 @@ def fetch(ctx: Context) -> dict[str, int]:
     counts = {"ready": 0, "waiting": 0, "given_up": 0}
     with ctx.store.unit_of_work() as session:
         items = lease(session, [State.CLAIMED, State.WAITING], **ctx.lease_args())
+        earlier = take_claims([i for i in items if i.state == State.WAITING], ctx.robot)
     for item in items:  # keep the case system's hold while the item is ours
         if item.state == State.WAITING:
             try:
-                ctx.casesystem.claim(item.application_id, ctx.robot, ctx.settings.worker.claim_seconds)
+                ctx.casesystem.claim(item.application_id, ctx.robot, ctx.settings.worker.claim_seconds, replaces=earlier[item.id])
             except ConnectorError as e:
                 ctx.log.warning("fetch: could not renew the claim of %s: %s", item.application_id, e)
     for batch in in_batches(ctx.gateway.fetch_each([request_for(i.application, ctx.params) for i in items])):

@@ -1,7 +1,9 @@
 """Intake: take submitted applications from the case system and make a work item for each.
 
-The work item is written before the claim, so a crash between the two loses nothing: an item still NEW
-is claimed again at the next pass (a robot's claim of its own claim is the same claim).
+The work item, naming this worker instance as the claimant, is written before the claim, so a crash
+between the two loses nothing: an item still NEW is claimed again at the next pass, by this instance's
+claim again or by another instance that takes the dead one's claim over by name. Another instance that
+holds the application in its own right (a second robot with the same configured id) keeps it.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from robots.bots.context import Context
 from robots.bots.sla import deadline_for
 from robots.contract.validate import application_problems
 from robots.store.models import State, WorkItem
-from robots.store.queue import lease, release, reload
+from robots.store.queue import lease, release, reload, take_claims
 
 
 def _received_at(value: str | None, fallback: datetime) -> datetime:
@@ -53,7 +55,9 @@ def intake(ctx: Context) -> dict[str, int]:
 
     with ctx.store.unit_of_work() as session:
         items = lease(session, [State.NEW], **ctx.lease_args())
-    claim = lambda item: ctx.casesystem.claim(item.application_id, ctx.robot, ctx.settings.worker.claim_seconds)  # noqa: E731
+        earlier = take_claims(items, ctx.robot)  # written before the claim: a crash in between still knows who claimed
+    claim = lambda item: ctx.casesystem.claim(item.application_id, ctx.robot, ctx.settings.worker.claim_seconds,  # noqa: E731
+                                              replaces=earlier[item.id])
     for batch in in_batches(concurrently(claim, items, ctx.casesystem.http.max_concurrency)):
         with ctx.store.unit_of_work() as session:
             for item, (_, record, error) in zip(reload(session, [b[0] for b in batch]), batch):

@@ -7,19 +7,19 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, delete, or_
 
-from connectors.errors import ConnectorError, Rejected
+from connectors.errors import Conflict, ConnectorError, Rejected
 from robots.bots.concurrently import concurrently, in_batches
 from robots.bots.context import Context
-from robots.store.models import State, WorkItem
+from robots.store.models import PersonMonth, State, WorkItem
 from robots.store.queue import lease, release, reload
 
 RETRY_AFTER = timedelta(minutes=1)
 
 
 def write_back(ctx: Context) -> dict[str, int]:
-    counts = {"written": 0, "referred": 0, "already_there": 0, "failed": 0, "retry": 0}
+    counts = {"written": 0, "referred": 0, "already_there": 0, "paid_elsewhere": 0, "failed": 0, "retry": 0}
     unwritten = or_(WorkItem.state == State.DECIDED, and_(WorkItem.state == State.REFERRED, WorkItem.written_at.is_(None)))
     with ctx.store.unit_of_work() as session:
         items = lease(session, [State.DECIDED, State.REFERRED], where=[unwritten], **ctx.lease_args())
@@ -34,6 +34,15 @@ def write_back(ctx: Context) -> dict[str, int]:
 
 def _record_write(ctx: Context, session, it: WorkItem, recorded_now: bool | None, error: Exception | None) -> str:
     release(it)
+    if isinstance(error, Conflict) and isinstance(error.detail, dict) and error.detail.get("code") == "ALREADY_PAID":
+        # The case system's ledger already pays a member this month under another application: nothing was
+        # recorded. Decide again knowing it, which refers the application (DUPLICATE_APPLICATION).
+        it.granted_elsewhere = (it.granted_elsewhere or {}) | dict(error.detail.get("granted_elsewhere") or {})
+        it.state, it.decision, it.outcome, it.amount, it.last_error = State.READY, None, None, None, str(error)
+        it.sample_draw = it.sampled = None  # no longer a grant, so not on the follow-up list
+        session.execute(delete(PersonMonth).where(PersonMonth.item_id == it.id))
+        ctx.store.audit(session, "paid elsewhere", {"applications": sorted(set(it.granted_elsewhere.values()))}, it.id, ctx.run_id)
+        return "paid_elsewhere"
     if isinstance(error, Rejected):
         it.state, it.last_error = State.FAILED, str(error)
         ctx.store.audit(session, "write back refused", {"status": error.status, "why": str(error)}, it.id, ctx.run_id)

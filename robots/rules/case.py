@@ -53,6 +53,9 @@ class Case:
     child_earnings_this_year: dict[str, int]  # normalized personnummer -> net kronor earlier in the calendar year
     previous_rent: int | None
     previous_members: frozenset[str] | None  # normalized; None without history
+    # Members already in a granted (or pending) decision for the same period in another application:
+    # normalized personnummer -> that application's id. Known to the worker, not to the application.
+    granted_elsewhere: dict[str, str]
 
 
 def register_income(answered: dict[str, dict] | None) -> dict[str, int]:
@@ -78,8 +81,9 @@ def _last_day(year: int, month: int) -> str:
     return f"{year:04d}-{month:02d}-{calendar.monthrange(year, month)[1]:02d}"
 
 
-def parse_case(application: dict, answers: dict[str, dict]) -> Case:
-    """`answers` maps normalized personnummer to the `sources` of that person's register answer."""
+def parse_case(application: dict, answers: dict[str, dict], granted_elsewhere: dict[str, str] | None = None) -> Case:
+    """`answers` maps normalized personnummer to the `sources` of that person's register answer;
+    `granted_elsewhere` normalized personnummer to another application that grants them the same month."""
     period = application["period"]
     year, month = int(period[:4]), int(period[5:7])
     declared: dict[str, dict[str, int]] = {}
@@ -123,4 +127,5 @@ def parse_case(application: dict, answers: dict[str, dict]) -> Case:
         child_earnings_this_year={k.replace("-", ""): v for k, v in (history.get("child_earnings_this_year") or {}).items()},
         previous_rent=history.get("previous_rent"),
         previous_members=frozenset(p.replace("-", "") for p in previous) if previous is not None else None,
+        granted_elsewhere=granted_elsewhere or {},
     )

@@ -33,6 +33,16 @@ def first_application(case: Case, policy: Policy) -> list[dict]:
     return [reason("FIRST_APPLICATION")] if case.kind == "first" else []
 
 
+def not_granted_elsewhere(case: Case, policy: Policy) -> list[dict]:
+    """A person is paid at most once a month: a member already granted the month in another application
+    (a copy submitted twice, a couple applying separately) sends this one to a person."""
+    return [
+        reason("DUPLICATE_APPLICATION", f"Annan ansökan: {case.granted_elsewhere[m.key]}.", m.personnummer)
+        for m in case.members
+        if m.key in case.granted_elsewhere
+    ]
+
+
 def registry_answered(case: Case, policy: Policy) -> list[dict]:
     """Every agency the policy requires for a member must have answered; missing or failed is not 'no data'."""
     found = []
@@ -154,6 +164,7 @@ def no_vehicle(case: Case, policy: Policy) -> list[dict]:
 
 CHECKS: tuple[Callable[[Case, Policy], list[dict]], ...] = (
     first_application,
+    not_granted_elsewhere,
     registry_answered,
     household_matches_register,
     household_unchanged,

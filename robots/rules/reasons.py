@@ -41,6 +41,12 @@ CATALOGUE: dict[str, ReasonType] = {
             "Endast ansökningar om fortsatt försörjningsstöd beslutas automatiskt (delegationsordningen, {kl_automated})",
         ),
         ReasonType(
+            "DUPLICATE_APPLICATION",
+            "Någon i hushållet har redan beviljats försörjningsstöd, eller har ett beviljande på väg, för samma månad "
+            "i en annan ansökan. Försörjningsstöd betalas ut en gång per person och månad.",
+            "{sol_right}: bistånd till hushållets försörjning för månaden; en ansökan som överlappar en annan prövas av handläggare",
+        ),
+        ReasonType(
             "NORM_TABLE_MISSING",
             "Det finns ingen riksnormstabell för den sökta perioden, så normen kan inte beräknas automatiskt.",
             "{sof_riksnorm}: riksnormen fastställs för varje kalenderår; {sol_costs}",

@@ -65,6 +65,12 @@ class WorkItem(Base):
     lease_owner: Mapped[str | None] = mapped_column(String(100))
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # The worker instance that claims (or claimed) the application in the case system; another instance
+    # taking the item over after a crash names it to take the claim over.
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    # Members already granted the month in another application (normalized personnummer -> application
+    # id), as the decision saw it: from this store's person-months and the case system's ledger.
+    granted_elsewhere: Mapped[dict | None] = mapped_column(JSON)
     decision_id: Mapped[str | None] = mapped_column(String(100), unique=True)
     decision: Mapped[dict | None] = mapped_column(JSON)
     outcome: Mapped[str | None] = mapped_column(String(16))
@@ -117,6 +123,17 @@ class AuditEvent(Base):
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class PersonMonth(Base):
+    """A person granted (or about to be) for a month: at most one work item each, whatever the number of
+    applications. The primary key is the guarantee, also between workers that decide at the same time."""
+
+    __tablename__ = "person_months"
+
+    period: Mapped[str] = mapped_column(String(7), primary_key=True)
+    person: Mapped[str] = mapped_column(String(12), primary_key=True)  # normalized personnummer
+    item_id: Mapped[int] = mapped_column(ForeignKey("work_items.id"), index=True)
 
 
 class ParameterVersion(Base):

@@ -62,3 +62,13 @@ def latest_answers(session: Session, item_ids: list[int]) -> dict[int, list[dict
     for item_id, answer in rows:
         found[item_id].append(answer)
     return found
+
+
+def take_claims(items: list[WorkItem], claimant: str) -> dict[int, str | None]:
+    """Record `claimant` as the one claiming each item in the case system, before it claims; returns each
+    item's earlier claimant when that was another instance (a crashed worker's), whose claim it takes over."""
+    earlier = {}
+    for item in items:
+        earlier[item.id] = item.claimed_by if item.claimed_by not in (None, claimant) else None
+        item.claimed_by = claimant
+    return earlier

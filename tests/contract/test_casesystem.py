@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from connectors.casesystem.client import CaseSystemClient
-from connectors.casesystem.server import migrate
+from connectors.casesystem.server import SCHEMA_VERSION, migrate
 from connectors.errors import Conflict, NotFound, Rejected
 from connectors.serving import StubProcess
 from tests.builders import FIXED_TIME, case, pnr
@@ -143,6 +143,47 @@ def test_claim_locks_out_other_robots_and_caseworkers_until_released(casesystem,
     casesystem.release(filed, "robot-a")
     assert requests.post(f"{casesystem_stub.url}/applications/{filed}/notes", json=note, timeout=5).status_code == 200
     assert casesystem.claim(filed, "robot-b")["claimed_by"] == "robot-b"
+
+
+def test_a_robot_instance_takes_over_the_claim_of_a_dead_one_only_by_naming_it(casesystem, filed):
+    casesystem.claim(filed, "casebot@host-1")
+    with pytest.raises(Conflict):  # the same robot id, another instance: another claimant
+        casesystem.claim(filed, "casebot@host-2")
+    with pytest.raises(Conflict):
+        casesystem.claim(filed, "casebot@host-2", replaces="casebot@host-3")
+    assert casesystem.claim(filed, "casebot@host-2", replaces="casebot@host-1")["claimed_by"] == "casebot@host-2"
+    record = casesystem.get(filed)
+    assert [(e["actor"], e["event"]) for e in record["events"][-2:]] == [("casebot@host-1", "claimed"), ("casebot@host-2", "claim taken over")]
+
+
+def test_the_same_content_under_another_key_or_time_is_the_same_application(casesystem):
+    application = submission(serial=960)
+    first = casesystem.submit(copy.deepcopy(application), idempotency_key="content-1")
+    application["submitted_at"] = "2023-10-23T09:00:00+02:00"
+    assert casesystem.submit(copy.deepcopy(application), idempotency_key="content-2") == first
+    application["message"] = "Andra försöket."
+    assert casesystem.submit(application, idempotency_key="content-3") != first
+
+
+def test_the_ledger_pays_a_person_once_a_month_whatever_the_application(casesystem):
+    application = submission(serial=961, partner="1986-01-01")
+    first = casesystem.submit(copy.deepcopy(application), idempotency_key="ledger-1")
+    application["message"] = "Min sambo ansöker också."
+    for m in application["household"]["members"]:
+        m["role"] = {"applicant": "partner", "partner": "applicant"}[m["role"]]
+    second = casesystem.submit(application, idempotency_key="ledger-2")
+    assert casesystem.put_decision(first, f"{first}-d", granted(first)) is True
+    with pytest.raises(Conflict) as e:
+        casesystem.put_decision(second, f"{second}-d", granted(second))
+    assert e.value.detail["code"] == "ALREADY_PAID"
+    assert set(e.value.detail["granted_elsewhere"].values()) == {first}
+    assert len(e.value.detail["granted_elsewhere"]) == 2
+    assert f"already paid for 2023-11 under application {first}" in str(e.value)
+    assert casesystem.get(second)["status"] == "submitted" and casesystem.get(second)["payments"] == []
+    referred = granted(second) | {"outcome": "referred", "reasons": [{"code": "DUPLICATE_APPLICATION", "text": "x"}]}
+    referred.pop("amount")
+    assert casesystem.put_decision(second, f"{second}-d", referred) is True  # the same id, now a referral
+    assert casesystem.put_decision(first, f"{first}-d", granted(first)) is False  # the first one's retry is still fine
 
 
 def test_an_expired_lease_can_be_taken_over(casesystem, filed):
@@ -330,7 +371,7 @@ def test_a_database_with_the_old_households_table_is_migrated_on_start(tmp_path)
         history = casesystem.household_history(applicant)
         assert (history["consecutive_months_on_assistance"], history["jobbstimulans_since"]) == (8, "2023-11")
     with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         columns = [r[1] for r in db.execute("PRAGMA table_info(households)")]
     db.close()
     assert "jobbstimulans_months_used" not in columns and {"jobbstimulans_since", "child_earnings"} <= set(columns)
@@ -353,7 +394,7 @@ def test_the_migration_works_without_drop_column(tmp_path):
     migrate(db)
     db.row_factory = sqlite3.Row
     row = dict(db.execute("SELECT * FROM households").fetchone())
-    assert db.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     db.close()
     assert row == {"household": applicant.replace("-", ""), "consecutive_months": 7, "last_rent": 4000, "previous_members": json.dumps([applicant]),
                    "last_period": "2023-10", "jobbstimulans_since": None, "child_earnings": None}

@@ -36,10 +36,11 @@ class World:
         return os.environ | {"CASEBOT_SSBTEK_URL": self.gateway.url, "CASEBOT_CASESYSTEM_URL": self.cases.url,
                              "CASEBOT_DATABASE_URL": self.database_url, "CASEBOT_CONFIG_DIR": str(self.config_dir)}
 
-    def worker(self, **changes: dict) -> Worker:
-        """A worker on this world's config/ copy; `changes` by section of casebot.toml: fetch={"attempts": 2}."""
+    def worker(self, database_url: str | None = None, **changes: dict) -> Worker:
+        """A worker on this world's config/ copy and store (or another store: another robot installation);
+        `changes` by section of casebot.toml: fetch={"attempts": 2}."""
         settings = with_urls(load_settings(self.config_dir / "casebot.toml"),
-                             casesystem=self.cases.url, ssbtek=self.gateway.url, database=self.database_url)
+                             casesystem=self.cases.url, ssbtek=self.gateway.url, database=database_url or self.database_url)
         settings = settings.model_copy(update={k: getattr(settings, k).model_copy(update=v) for k, v in changes.items()})
         worker = Worker.from_config(settings)
         worker.params = load_parameters(self.config_dir / "norms", self.config_dir / "policy")

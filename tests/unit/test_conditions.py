@@ -186,13 +186,14 @@ def walk_every_code():
     """(code, parameters, change) reaching each code of the catalogue, once at least."""
     amount_limit = with_policy(amount_limit=1)
     no_policy = dataclasses.replace(PARAMS, policies=(dataclasses.replace(POLICY, valid_from=date(2024, 1, 1)),), _periods={})
-    walks = [(code, PARAMS, change) for code, change in REFERRED]
-    walks += [("NO_DEFICIT", PARAMS, no_deficit), ("AMOUNT_ABOVE_LIMIT", amount_limit, changes),
-              ("CHILD_EARNINGS_ABOVE_LIMIT", PARAMS, child_earnings_above_limit), ("POLICY_MISSING", no_policy, changes),
+    walks = [(code, PARAMS, change, None) for code, change in REFERRED]
+    walks += [("NO_DEFICIT", PARAMS, no_deficit, None), ("AMOUNT_ABOVE_LIMIT", amount_limit, changes, None),
+              ("CHILD_EARNINGS_ABOVE_LIMIT", PARAMS, child_earnings_above_limit, None), ("POLICY_MISSING", no_policy, changes, None),
               ("UNDECLARED_INCOME", PARAMS, lambda app, answers, by: by[applicant(app)]["FK"]["payments"].append(
-                  {"benefit": "sickness_benefit", "amount": 900})),
+                  {"benefit": "sickness_benefit", "amount": 900}), None),
               ("INCOME_MISMATCH", PARAMS, lambda app, answers, by: app["declared_incomes"].append(
-                  {"personnummer": applicant(app), "type": "sickness_benefit", "amount": 900}))]
+                  {"personnummer": applicant(app), "type": "sickness_benefit", "amount": 900}), None),
+              ("DUPLICATE_APPLICATION", PARAMS, lambda *a: None, {applicant(base()[0]).replace("-", ""): "EB-2023-0000001"})]
     return walks
 
 
@@ -203,10 +204,10 @@ def walk_every_code():
 ])
 def test_every_reason_cites_the_law_in_force_on_the_day_of_the_decision(decided_at, cited, never):
     reached, everything = set(), ""
-    for code, params, change in walk_every_code() + [("(grant)", PARAMS, lambda *a: None)]:
+    for code, params, change, elsewhere in walk_every_code() + [("(grant)", PARAMS, lambda *a: None, None)]:
         application, answers, by_person = base()  # for 2023-11: the decision day, not the period, picks the law cited
         change(application, answers, by_person)
-        decision = run(application, answers, params, decided_at=decided_at)
+        decision = run(application, answers, params, decided_at=decided_at, granted_elsewhere=elsewhere)
         text = json.dumps(decision, ensure_ascii=False)
         reached |= set(codes(decision)) or {"(grant)"}
         for old in never:
@@ -275,3 +276,13 @@ def test_the_rent_ceiling_follows_the_household_composition():
     assert rent_ceiling(2, 0, POLICY) == 5581
     assert [rent_ceiling(1, c, POLICY) for c in range(1, 8)] == [6192, 7416, 8046, 8650, 9255, 9255, 9255]
     assert rent_ceiling(2, 2, POLICY) == 7416
+
+
+def test_a_member_granted_the_month_in_another_application_refers_naming_it():
+    application, answers, _ = base()
+    child = application["household"]["members"][1]["personnummer"]
+    decision = run(application, answers, granted_elsewhere={child.replace("-", ""): "EB-2023-0000042"})
+    assert codes(decision) == ["DUPLICATE_APPLICATION"]
+    assert decision["reasons"][0]["personnummer"] == child
+    assert "EB-2023-0000042" in decision["reasons"][0]["text"]
+    assert decision["calculation"]["deficit"] > 0 and "amount" not in decision
