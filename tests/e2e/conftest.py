@@ -1,94 +1,21 @@
-"""End to end: both stubs as real processes, a real store, the worker's bots."""
-
-import os
-import shutil
-import uuid
-from dataclasses import dataclass
-from pathlib import Path
+"""End to end: both stubs as real processes, a real store, the worker's bots (tests/worlds.py)."""
 
 import pytest
-from sqlalchemy import create_engine, select, text
 
-from connectors.casesystem.client import CaseSystemClient
-from connectors.serving import StubProcess
-from connectors.ssbtek.client import GatewayClient
-from robots.bots.sla_watch import OPEN
-from robots.config import CONFIG_DIR, load_parameters, load_seed_mix, load_settings, with_urls
-from robots.pipeline import Worker
-from robots.seed import seed_stubs
-from robots.store import WorkItem, open_store
-from robots.synthetic import population
-
-# The PostgreSQL the store tests use; each test gets a schema of its own and drops it afterwards.
-POSTGRES = os.environ.get("CASEBOT_TEST_POSTGRES_URL") or "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-
-
-@dataclass
-class World:
-    gateway: StubProcess
-    cases: StubProcess
-    database_url: str
-    config_dir: Path
-
-    @property
-    def env(self) -> dict:
-        """What a worker process needs to find this world."""
-        return os.environ | {"CASEBOT_SSBTEK_URL": self.gateway.url, "CASEBOT_CASESYSTEM_URL": self.cases.url,
-                             "CASEBOT_DATABASE_URL": self.database_url, "CASEBOT_CONFIG_DIR": str(self.config_dir)}
-
-    def worker(self, database_url: str | None = None, **changes: dict) -> Worker:
-        """A worker on this world's config/ copy and store (or another store: another robot installation);
-        `changes` by section of casebot.toml: fetch={"attempts": 2}."""
-        settings = with_urls(load_settings(self.config_dir / "casebot.toml"),
-                             casesystem=self.cases.url, ssbtek=self.gateway.url, database=database_url or self.database_url)
-        settings = settings.model_copy(update={k: getattr(settings, k).model_copy(update=v) for k, v in changes.items()})
-        worker = Worker.from_config(settings)
-        worker.params = load_parameters(self.config_dir / "norms", self.config_dir / "policy")
-        return worker
-
-    def seed(self, count: int, seed: int = 1):
-        cases = population(count, seed, "2023-11", load_seed_mix())
-        with GatewayClient(self.gateway.url) as gateway:
-            seed_stubs(cases, seed, CaseSystemClient(self.cases.url), gateway)
-        return cases
-
-    def open_items(self) -> int:
-        store = open_store(self.database_url)
-        with store.sessions() as session:
-            n = len(session.scalars(select(WorkItem.id).where(OPEN)).all())
-        store.engine.dispose()
-        return n
-
-
-def _config_dir(tmp_path: Path) -> Path:
-    """A copy of config/ with short leases, so that a killed worker's items come back within seconds."""
-    folder = tmp_path / "config"
-    shutil.copytree(CONFIG_DIR, folder)
-    path = folder / "casebot.toml"
-    path.write_text(path.read_text(encoding="utf-8").replace("lease_seconds = 120", "lease_seconds = 3"), encoding="utf-8")
-    return folder
+from tests.worlds import NoPostgres, world_in
 
 
 @pytest.fixture
 def world(tmp_path):
-    with StubProcess("ssbtek", tmp_path / "ssbtek.sqlite3") as gateway, StubProcess("casesystem", tmp_path / "casesystem.sqlite3") as cases:
-        yield World(gateway, cases, f"sqlite:///{tmp_path / 'casebot.sqlite3'}", _config_dir(tmp_path))
+    with world_in(tmp_path) as w:
+        yield w
 
 
 @pytest.fixture
 def postgres_world(tmp_path):
     """The same world with the store in PostgreSQL, in a schema of its own that is dropped afterwards."""
-    schema = f"casebot_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(POSTGRES)
     try:
-        with admin.begin() as c:
-            c.execute(text(f"CREATE SCHEMA {schema}"))
-    except Exception as e:  # noqa: BLE001
-        pytest.fail(f"PostgreSQL at 127.0.0.1:5432 (database test) is needed for this test: {e}")
-    try:
-        with StubProcess("ssbtek", tmp_path / "ssbtek.sqlite3") as gateway, StubProcess("casesystem", tmp_path / "casesystem.sqlite3") as cases:
-            yield World(gateway, cases, f"{POSTGRES}?options=-csearch_path%3D{schema}", _config_dir(tmp_path))
-    finally:
-        with admin.begin() as c:
-            c.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+        with world_in(tmp_path, "postgres") as w:
+            yield w
+    except NoPostgres as e:
+        pytest.fail(str(e))

@@ -1,0 +1,201 @@
+"""Crash chaos: SIGKILL `casebot run` at random moments, then count what was lost, paid twice or left stuck.
+
+    .venv/bin/python -m tests.chaos                                   # 2 000 applications, 10 kills, SQLite and PostgreSQL
+    .venv/bin/python -m tests.chaos --applications 300 --kills 5 --backend sqlite
+
+One synthetic population is decided twice, in two worlds of its own (both stand-ins, a store, short
+leases): once without kills, the reference, and once while `casebot run` processes are killed with
+SIGKILL at random moments and started again, then run until nothing is open. The report compares them:
+
+- lost: a filed application with no decision in the case system;
+- duplicated: an application with more than one decision or payment, or a person paid twice a month;
+- stuck: a work item still open in the store after the last run, or an application nobody took;
+- differ: an application decided otherwise (outcome or amount) than in the reference;
+- the case system's ledger (payments, kronor) beside the reference's.
+
+tests/e2e/test_chaos.py runs it small in CI; docs/RELIABILITY.md holds the figures of the last full run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import requests
+from sqlalchemy import func, select
+
+from connectors.casesystem.client import CaseSystemClient
+from robots.store import AuditEvent, open_store
+from tests.worlds import World, world_in
+
+FINISH_WITHIN = 600  # seconds of runs after the last kill before an open item counts as stuck
+
+
+@dataclass
+class Ledger:
+    filed: int  # applications in the case system
+    decisions: dict[str, tuple[str, int | None]]  # application id -> (outcome, amount) of its first decision
+    extra_decisions: int  # decisions beyond one per application
+    payments: int
+    kronor: int
+    paid_twice: int  # applications paid more than once, and person-months paid more than once
+
+
+def ledger(world: World) -> Ledger:
+    cases = CaseSystemClient(world.cases.url)
+    decisions, extra, paid_twice, person_months, filed = {}, 0, 0, Counter(), 0
+    for status in ("decided", "referred", "submitted", "claimed"):
+        for summary in cases.applications(status):
+            filed += 1
+            record = cases.get(summary["application_id"])
+            if not record["decisions"]:
+                continue
+            first = record["decisions"][0]
+            decisions[summary["application_id"]] = (first["outcome"], first.get("amount"))
+            extra += len(record["decisions"]) - 1
+            paid_twice += len(record["payments"]) > 1
+            if record["payments"]:
+                for m in record["application"]["household"]["members"]:
+                    person_months[(m["personnummer"].replace("-", ""), record["application"]["period"])] += 1
+    totals = cases.payments()
+    return Ledger(filed, decisions, extra, totals["count"], totals["total"], paid_twice + sum(n > 1 for n in person_months.values()))
+
+
+def _audit_events(world: World) -> int:
+    store = open_store(world.database_url)
+    try:
+        with store.sessions() as session:
+            return session.scalar(select(func.count()).select_from(AuditEvent))
+    finally:
+        store.engine.dispose()
+
+
+def _run(world: World, **kwargs) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "robots", "run"], env=world.env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True, **kwargs)
+
+
+def waiting(world: World) -> int:
+    """Work items open in the store, and applications the case system holds that no robot has taken yet."""
+    return world.open_items() + sum(1 for _ in CaseSystemClient(world.cases.url).applications("submitted"))
+
+
+def run_until_done(world: World, within: float = FINISH_WITHIN) -> None:
+    """`casebot run` until nothing waits (or the time is up: what is left is stuck)."""
+    deadline = time.monotonic() + within
+    while waiting(world) and time.monotonic() < deadline:
+        finished = subprocess.run([sys.executable, "-m", "robots", "run"], env=world.env, capture_output=True, text=True, timeout=within)
+        if finished.returncode != 0:
+            raise RuntimeError(f"casebot run failed:\n{finished.stdout[-2000:]}{finished.stderr[-2000:]}")
+        time.sleep(1)  # leases of killed runs lapse after 3 s in these worlds
+
+
+def kill_runs(world: World, kills: int, rng: random.Random, max_wait: float) -> int:
+    """Start `casebot run` again and again and SIGKILL each once it is at work, at a random moment; returns
+    how many were killed (a run that finishes first is not)."""
+    killed = attempts = 0
+    while killed < kills and attempts < kills * 3:
+        attempts += 1
+        before = _audit_events(world)
+        worker = _run(world)
+        deadline = time.monotonic() + 60
+        while _audit_events(world) <= before and worker.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(rng.uniform(0.0, max_wait))
+        if worker.poll() is None:
+            os.killpg(worker.pid, signal.SIGKILL)
+            killed += 1
+        worker.wait()
+    return killed
+
+
+@dataclass
+class Report:
+    backend: str
+    applications: int
+    kills: int
+    lost: int
+    duplicated: int
+    stuck: int
+    differ: int
+    audit_chain_holds: bool
+    payments: int
+    kronor: int
+    reference_payments: int
+    reference_kronor: int
+    seconds: float
+
+    def holds(self) -> bool:
+        return self.lost == self.duplicated == self.stuck == self.differ == 0 and self.audit_chain_holds and (
+            self.payments, self.kronor) == (self.reference_payments, self.reference_kronor)
+
+    def lines(self) -> str:
+        return (f"{self.backend}: {self.applications} applications, {self.kills} kills: lost {self.lost}, duplicated "
+                f"{self.duplicated}, stuck {self.stuck}, decided otherwise {self.differ}, audit chain "
+                f"{'holds' if self.audit_chain_holds else 'BROKEN'}; ledger {self.payments} payments, "
+                f"{self.kronor:,} kr (without kills {self.reference_payments}, {self.reference_kronor:,} kr); {self.seconds:.0f} s")
+
+
+def chaos(folder: Path, backend: str, applications: int, kills: int, seed: int = 2023, latency_ms: int = 120) -> Report:
+    """The reference and the chaos run, each in a world of its own under `folder`."""
+    started = time.monotonic()
+    rng = random.Random(seed)
+    with world_in(folder / "reference", backend) as world:
+        world.seed(applications, seed=seed)
+        run_until_done(world)
+        reference = ledger(world)
+    with world_in(folder / "chaos", backend) as world:
+        world.seed(applications, seed=seed)
+        # a gateway slow enough that a run lasts long enough to be killed in the middle
+        requests.put(world.gateway.url + "/admin/faults", json={"latency_ms": latency_ms, "jitter_ms": latency_ms // 3},
+                     timeout=5).raise_for_status()
+        killed = kill_runs(world, kills, rng, max_wait=2.0)
+        run_until_done(world)
+        stuck = waiting(world)
+        after = ledger(world)
+        store = open_store(world.database_url)
+        chain = store.verify_audit_chain() is None
+        store.engine.dispose()
+    differ = sum(1 for a, d in reference.decisions.items() if after.decisions.get(a, d) != d)
+    assert reference.filed == after.filed == applications, "both worlds hold the whole population"
+    return Report(backend, applications, killed, lost=after.filed - len(after.decisions),
+                  duplicated=after.extra_decisions + after.paid_twice, stuck=stuck, differ=differ, audit_chain_holds=chain,
+                  payments=after.payments, kronor=after.kronor, reference_payments=reference.payments,
+                  reference_kronor=reference.kronor, seconds=time.monotonic() - started)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--applications", type=int, default=2000)
+    parser.add_argument("--kills", type=int, default=10)
+    parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--seed", type=int, default=2023)
+    parser.add_argument("--save", type=Path, help="write the reports as JSON")
+    args = parser.parse_args()
+    print(f"crash chaos on {platform.node()} ({os.cpu_count()} cores, Python {platform.python_version()})", flush=True)
+    reports = []
+    for backend in (["sqlite", "postgres"] if args.backend == "both" else [args.backend]):
+        with tempfile.TemporaryDirectory(prefix="casebot-chaos-") as folder:
+            report = chaos(Path(folder), backend, args.applications, args.kills, args.seed)
+        reports.append(report)
+        print(report.lines(), flush=True)
+    if args.save:
+        args.save.write_text(json.dumps([asdict(r) for r in reports], indent=2))
+    ok = all(r.holds() and r.kills >= args.kills for r in reports)
+    print("holds: nothing lost, nothing paid twice, nothing stuck" if ok else "DOES NOT HOLD")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

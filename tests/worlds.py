@@ -1,0 +1,104 @@
+"""Worlds to run the worker in: both stand-ins as real processes, a store (SQLite, or a PostgreSQL schema of
+its own), a copy of config/ with short leases. Used by the end-to-end tests and the chaos harness."""
+
+import os
+import shutil
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import create_engine, select, text
+
+from connectors.casesystem.client import CaseSystemClient
+from connectors.serving import StubProcess
+from connectors.ssbtek.client import GatewayClient
+from robots.bots.sla_watch import OPEN
+from robots.config import CONFIG_DIR, load_parameters, load_seed_mix, load_settings, with_urls
+from robots.pipeline import Worker
+from robots.seed import seed_stubs
+from robots.store import WorkItem, open_store
+from robots.synthetic import population
+
+# The PostgreSQL the store tests use; each test gets a schema of its own and drops it afterwards.
+POSTGRES = os.environ.get("CASEBOT_TEST_POSTGRES_URL") or "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+@dataclass
+class World:
+    gateway: StubProcess
+    cases: StubProcess
+    database_url: str
+    config_dir: Path
+
+    @property
+    def env(self) -> dict:
+        """What a worker process needs to find this world."""
+        return os.environ | {"CASEBOT_SSBTEK_URL": self.gateway.url, "CASEBOT_CASESYSTEM_URL": self.cases.url,
+                             "CASEBOT_DATABASE_URL": self.database_url, "CASEBOT_CONFIG_DIR": str(self.config_dir)}
+
+    def worker(self, database_url: str | None = None, **changes: dict) -> Worker:
+        """A worker on this world's config/ copy and store (or another store: another robot installation);
+        `changes` by section of casebot.toml: fetch={"attempts": 2}."""
+        settings = with_urls(load_settings(self.config_dir / "casebot.toml"),
+                             casesystem=self.cases.url, ssbtek=self.gateway.url, database=database_url or self.database_url)
+        settings = settings.model_copy(update={k: getattr(settings, k).model_copy(update=v) for k, v in changes.items()})
+        worker = Worker.from_config(settings)
+        worker.params = load_parameters(self.config_dir / "norms", self.config_dir / "policy")
+        return worker
+
+    def seed(self, count: int, seed: int = 1):
+        cases = population(count, seed, "2023-11", load_seed_mix())
+        with GatewayClient(self.gateway.url) as gateway:
+            seed_stubs(cases, seed, CaseSystemClient(self.cases.url), gateway)
+        return cases
+
+    def open_items(self) -> int:
+        store = open_store(self.database_url)
+        with store.sessions() as session:
+            n = len(session.scalars(select(WorkItem.id).where(OPEN)).all())
+        store.engine.dispose()
+        return n
+
+
+def _config_dir(tmp_path: Path) -> Path:
+    """A copy of config/ with short leases, so that a killed worker's items come back within seconds."""
+    folder = tmp_path / "config"
+    shutil.copytree(CONFIG_DIR, folder)
+    path = folder / "casebot.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace("lease_seconds = 120", "lease_seconds = 3"), encoding="utf-8")
+    return folder
+
+
+@contextmanager
+def world_in(folder: Path, backend: str = "sqlite"):
+    """A world in `folder`: the stubs' and SQLite files there; on PostgreSQL a schema of its own, dropped after."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with StubProcess("ssbtek", folder / "ssbtek.sqlite3") as gateway, StubProcess("casesystem", folder / "casesystem.sqlite3") as cases:
+        if backend == "sqlite":
+            yield World(gateway, cases, f"sqlite:///{folder / 'casebot.sqlite3'}", _config_dir(folder))
+            return
+        with postgres_schema() as url:
+            yield World(gateway, cases, url, _config_dir(folder))
+
+
+class NoPostgres(RuntimeError):
+    """The PostgreSQL these tests need does not answer."""
+
+
+@contextmanager
+def postgres_schema():
+    """A URL to a PostgreSQL schema of its own, dropped afterwards."""
+    schema = f"casebot_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(POSTGRES)
+    try:
+        with admin.begin() as c:
+            c.execute(text(f"CREATE SCHEMA {schema}"))
+    except Exception as e:  # noqa: BLE001
+        raise NoPostgres(f"PostgreSQL at {POSTGRES} (database test) is needed here: {e}") from e
+    try:
+        yield f"{POSTGRES}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as c:
+            c.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
