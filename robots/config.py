@@ -11,7 +11,7 @@ import hashlib
 import json
 import os
 import tomllib
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -346,9 +346,13 @@ class _Schedule(_Strict):
         return cron
 
 
-class _Fetch(_Strict):
+class _Retry(_Strict):
     attempts: int = Field(ge=1, le=100)
-    retry_seconds: int = Field(ge=1, le=86_400)
+    seconds: int = Field(ge=1, le=86_400)
+
+    def wait(self, attempt: int) -> timedelta:
+        """How long to wait after the attempt-th failure: seconds, doubled each time, at most an hour."""
+        return min(timedelta(seconds=self.seconds * 2 ** (attempt - 1)), timedelta(hours=1))
 
 
 class _Sample(_Strict):
@@ -359,7 +363,7 @@ class Settings(_Strict):
     """config/casebot.toml: how the worker runs."""
 
     worker: _Worker
-    fetch: _Fetch
+    retry: _Retry
     sample: _Sample
     database: _Database
     casesystem: _Service

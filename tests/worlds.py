@@ -39,7 +39,7 @@ class World:
 
     def worker(self, database_url: str | None = None, **changes: dict) -> Worker:
         """A worker on this world's config/ copy and store (or another store: another robot installation);
-        `changes` by section of casebot.toml: fetch={"attempts": 2}."""
+        `changes` by section of casebot.toml: retry={"attempts": 2}."""
         settings = with_urls(load_settings(self.config_dir / "casebot.toml"),
                              casesystem=self.cases.url, ssbtek=self.gateway.url, database=database_url or self.database_url)
         settings = settings.model_copy(update={k: getattr(settings, k).model_copy(update=v) for k, v in changes.items()})

@@ -19,7 +19,6 @@ from robots.store.models import RegisterAnswer, State, WorkItem
 from robots.store.queue import lease, take_claims
 
 GIVE_UP_BEFORE_DEADLINE = timedelta(hours=1)
-MAX_BACKOFF = timedelta(minutes=60)
 
 
 def request_for(application: dict, params: Parameters) -> HouseholdRequest:
@@ -65,13 +64,12 @@ def _record(ctx: Context, session, fetched: list[tuple[WorkItem, HouseholdAnswer
         failed = what_failed(result)
         attempt = it.attempts + 1
         answers += [{"item_id": it.id, "attempt": attempt, "answer": answer} for answer in result.answers]
-        give_up = attempt >= ctx.settings.fetch.attempts or now >= it.deadline - GIVE_UP_BEFORE_DEADLINE
+        give_up = attempt >= ctx.settings.retry.attempts or now >= it.deadline - GIVE_UP_BEFORE_DEADLINE
         if not failed or give_up:
             state, attempts, next_attempt_at = State.READY, 0, None
             counts["given_up" if failed else "ready"] += 1
         else:
-            backoff = min(timedelta(seconds=ctx.settings.fetch.retry_seconds * 2 ** (attempt - 1)), MAX_BACKOFF)
-            state, attempts, next_attempt_at = State.WAITING, attempt, now + backoff
+            state, attempts, next_attempt_at = State.WAITING, attempt, now + ctx.settings.retry.wait(attempt)
             counts["waiting"] += 1
         updates.append({"id": it.id, "state": state, "attempts": attempts, "next_attempt_at": next_attempt_at,
                         "last_error": "; ".join(failed)[:2000] or None, "lease_owner": None, "lease_until": None})

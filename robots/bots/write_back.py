@@ -5,8 +5,6 @@ refused as invalid) is a business problem: the item fails and a person looks."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sqlalchemy import and_, delete, or_
 
 from connectors.errors import Conflict, ConnectorError, Rejected
@@ -14,8 +12,6 @@ from robots.bots.concurrently import concurrently, in_batches
 from robots.bots.context import Context
 from robots.store.models import PersonMonth, State, WorkItem
 from robots.store.queue import lease, release, reload
-
-RETRY_AFTER = timedelta(minutes=1)
 
 
 def write_back(ctx: Context) -> dict[str, int]:
@@ -49,7 +45,8 @@ def _record_write(ctx: Context, session, it: WorkItem, recorded_now: bool | None
         ctx.log.error("write back: the case system refused the decision for %s: %s; a person must look", it.application_id, error)
         return "failed"
     if isinstance(error, ConnectorError):
-        it.attempts, it.last_error, it.next_attempt_at = it.attempts + 1, str(error), ctx.clock() + RETRY_AFTER
+        it.attempts, it.last_error = it.attempts + 1, str(error)
+        it.next_attempt_at = ctx.clock() + ctx.settings.retry.wait(it.attempts)
         return "retry"
     if error is not None:
         raise error

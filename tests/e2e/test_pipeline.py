@@ -115,7 +115,7 @@ def test_each_written_decision_equals_the_decide_command(world, tmp_path):
 def test_a_failing_agency_waits_then_refers(world):
     world.seed(5, seed=6)
     requests.put(world.gateway.url + "/admin/faults", json={"agency_error_rate": 1.0}, timeout=5).raise_for_status()
-    worker = world.worker(fetch={"attempts": 2, "retry_seconds": 1})
+    worker = world.worker(retry={"attempts": 2, "seconds": 1})
     counts = worker.run_pass()
     assert counts["fetch"]["waiting"] == 5 and counts["decide"] == {"granted": 0, "referred": 0}
     import time

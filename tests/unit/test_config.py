@@ -165,5 +165,6 @@ def test_a_broken_law_file_is_named(tmp_path):
 
 def test_worker_settings_are_in_casebot_toml_not_the_policy():
     settings = load_settings()
-    assert (settings.fetch.attempts, settings.fetch.retry_seconds, settings.sample.share) == (5, 60, 0.05)
+    assert (settings.retry.attempts, settings.retry.seconds, settings.sample.share) == (5, 60, 0.05)
+    assert [settings.retry.wait(n).total_seconds() for n in (1, 2, 3, 7, 8)] == [60, 120, 240, 3600, 3600]
     assert "fetch_attempts" not in (CONFIG_DIR / "policy" / "2026-01-01.toml").read_text(encoding="utf-8")
