@@ -18,6 +18,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from robots.contract.limits import MAX_DEPTH, MAX_INT_DIGITS
+from robots.contract.safe_json import TooLarge, UnsafeJSON, load_json
 from robots.privacy import mask
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,6 +46,61 @@ def clear_validation_errors(app: FastAPI) -> None:
             for e in exc.errors()
         )
         return JSONResponse({"detail": mask(problems)}, status_code=422)
+
+
+class _SafeJSONBodies:
+    """ASGI middleware: every request body is read here first, never more than `max_bytes` of it, and one
+    sent as JSON (or with no content type, which FastAPI also reads as JSON) is checked with
+    robots.contract.safe_json before FastAPI parses it. Refused with one line that never echoes the input:
+    413 when too large, 422 when too deep, with a huge integer, NaN, a lone surrogate, not UTF-8 or not
+    JSON. What passes is handed on unchanged."""
+
+    def __init__(self, app, max_bytes: int):
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH"):
+            return await self.app(scope, receive, send)
+        headers = {k.lower(): v for k, v in scope["headers"]}
+        kind = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+        is_json = not kind or kind == b"application/json" or kind.endswith(b"+json")
+        too_large = f"body: too large: more than {self.max_bytes} bytes"
+        declared = headers.get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            return await JSONResponse({"detail": too_large}, status_code=413)(scope, receive, send)
+        chunks, size = [], 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the client went away: nobody to answer
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            if size > self.max_bytes:
+                return await JSONResponse({"detail": too_large}, status_code=413)(scope, receive, send)
+            if not message.get("more_body", False):
+                break
+        data = b"".join(chunks)
+        if data and is_json:
+            try:
+                load_json(data, max_bytes=self.max_bytes, max_depth=MAX_DEPTH, max_int_digits=MAX_INT_DIGITS)
+            except UnsafeJSON as e:
+                return await JSONResponse({"detail": f"body: {e}"}, status_code=413 if isinstance(e, TooLarge) else 422)(scope, receive, send)
+        handed_on = False
+
+        async def replay():
+            nonlocal handed_on
+            if not handed_on:
+                handed_on = True
+                return {"type": "http.request", "body": data, "more_body": False}
+            return await receive()  # after the body: a disconnect, as the app may wait for one
+
+        await self.app(scope, replay, send)
+
+
+def guard_json_bodies(app: FastAPI, max_bytes: int) -> None:
+    """Request bodies at most `max_bytes` (413), and JSON ones safe to parse (422), before any handler
+    or FastAPI's own parsing sees them (_SafeJSONBodies); the OpenAPI document is unchanged."""
+    app.add_middleware(_SafeJSONBodies, max_bytes=max_bytes)
 
 
 def run_foreground(app, host: str, port: int) -> None:

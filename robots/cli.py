@@ -18,15 +18,26 @@ def fail(message: str) -> None:
     sys.exit(2)
 
 
-def read_json(path: Path) -> object:
+def read_json(path: Path, max_bytes: int) -> object:
+    """The file's JSON; exit 2 with one line naming the file and the problem when it cannot be taken: too
+    large (no more than max_bytes + 1 is read), not UTF-8, too deep, a huge integer, NaN, a lone
+    surrogate, not JSON (robots.contract.safe_json; the limits are in robots.contract.limits)."""
+    from robots.contract.limits import MAX_DEPTH, MAX_INT_DIGITS
+    from robots.contract.safe_json import UnsafeJSON, load_json
+
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        with path.open("rb") as f:
+            data = f.read(max_bytes + 1)
     except FileNotFoundError:
         fail(f"{path}: no such file")
-    except UnicodeDecodeError:
-        fail(f"{path}: not UTF-8 text")
-    except json.JSONDecodeError as e:
-        fail(f"{path}: not valid JSON (line {e.lineno}, column {e.colno}: {e.msg})")
+    except IsADirectoryError:
+        fail(f"{path}: is a directory, not a file")
+    except OSError as e:
+        fail(f"{path}: cannot be read ({e.strerror or e.__class__.__name__})")
+    try:
+        return load_json(data, max_bytes=max_bytes, max_depth=MAX_DEPTH, max_int_digits=MAX_INT_DIGITS)
+    except UnsafeJSON as e:
+        fail(f"{path}: {e}")
 
 
 @click.group()
@@ -46,15 +57,17 @@ def main() -> None:
 def decide(application: Path, registry: Path, policy: Path | None, norms: Path | None) -> None:
     """Decide one APPLICATION and print the decision as JSON.
 
-    Exit status 0 with a decision (granted or referred); 2 when a file cannot be used at all.
+    Exit status 0 with a decision (granted or referred); 2 when a file cannot be used at all (missing,
+    too large, not JSON, too deep, a huge integer, NaN, a lone surrogate, no usable application_id).
     """
+    from robots.contract.limits import MAX_BODY_BYTES, MAX_PAGE_BYTES
     from robots.contract.validate import usable_application_id
     from robots.decide import decide as decide_application
 
-    app = read_json(application)
+    app = read_json(application, MAX_BODY_BYTES)
     if usable_application_id(app) is None:
         fail(f"{application}: has no usable application_id (a non-empty string is required to file a decision)")
-    answers = read_json(registry)
+    answers = read_json(registry, MAX_PAGE_BYTES)
     if not isinstance(answers, list):
         fail(f"{registry}: must be a JSON array of register answers, one per household member")
     try:

@@ -22,9 +22,10 @@ from typing import Annotated, Literal
 from fastapi import Body, FastAPI, Header, HTTPException, Path as PathParam, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from connectors.serving import clear_validation_errors
+from connectors.serving import clear_validation_errors, guard_json_bodies
 from robots.contract import validator
-from robots.contract.validate import PERIOD, PERSONNUMMER, application_problems
+from robots.contract.limits import MAX_BODY_BYTES, MAX_MEMBERS
+from robots.contract.validate import PERIOD, PERSONNUMMER, application_problems, first_float
 from robots.rules.periods import add_months, months_between, previous_month
 from robots.privacy import mask
 
@@ -201,6 +202,8 @@ def _submission_problem(body: dict) -> str | None:
         return "period must be the month applied for, YYYY-MM"
     household = body.get("household")
     members = household.get("members") if isinstance(household, dict) else None
+    if isinstance(members, list) and len(members) > MAX_MEMBERS:
+        return f"household.members: {len(members)} members; a household has at most {MAX_MEMBERS}"
     applicants = [m for m in members if isinstance(m, dict) and m.get("role") == "applicant"] if isinstance(members, list) else []
     if len(applicants) != 1 or not (isinstance(applicants[0].get("personnummer"), str) and PERSONNUMMER.fullmatch(applicants[0]["personnummer"])):
         return "household.members must name exactly one applicant with a personnummer (YYYYMMDD-NNNN)"
@@ -302,6 +305,7 @@ def create_app(db_path: Path) -> FastAPI:
     )
 
     clear_validation_errors(app)
+    guard_json_bodies(app, MAX_BODY_BYTES)  # every body read by us first: 413 too large, 422 unsafe JSON
 
     @app.get("/health", summary="Liveness")
     def health() -> dict:
@@ -311,7 +315,8 @@ def create_app(db_path: Path) -> FastAPI:
 
     @app.post("/applications", status_code=201, summary="The e-service submits an application", responses={
         200: {"description": "the same Idempotency-Key again: the application already filed"},
-        422: {"description": "cannot be filed; the message says why"},
+        413: {"description": "the body is larger than 256 KiB"},
+        422: {"description": "cannot be filed (not safe JSON, too many members, no applicant …); the message says why"},
     })
     def submit(response: Response, body: Annotated[dict, Body(description="the application, without application_id and history")],
                idempotency_key: Annotated[str | None, Header(max_length=200)] = None) -> dict:
@@ -403,13 +408,16 @@ def create_app(db_path: Path) -> FastAPI:
     @app.put("/applications/{application_id}/decisions/{decision_id}", status_code=201, summary="Record a decision", responses={
         200: {"description": "this decision id was already recorded with this content: nothing changed"},
         409: {"description": "the application already has another decision, or the id was used for other content"},
-        422: {"description": "the decision breaks the contract"},
+        413: {"description": "the body is larger than 256 KiB"},
+        422: {"description": "the decision breaks the contract, or is not safe JSON"},
     })
     def put_decision(application_id: str, decision_id: Annotated[str, PathParam(min_length=1, max_length=100)],
                      decision: Annotated[dict, Body(description="decision.schema.json")], response: Response) -> dict:
         errors = [f"{'.'.join(map(str, e.instance_path)) or 'decision'}: {e.message}" for e in validator("decision").iter_errors(decision)]
         if errors:
             raise HTTPException(422, "; ".join(errors[:5]))
+        if (where := first_float(decision)) is not None:
+            raise HTTPException(422, f"{where}: not a whole number written as an integer")
         if decision["application_id"] != application_id:
             raise HTTPException(422, f"the decision is for {decision['application_id']!r}, not {application_id!r}")
         if decision["outcome"] == "granted" and "amount" not in decision:

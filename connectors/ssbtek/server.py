@@ -22,8 +22,9 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from connectors.ssbtek.faults import Faults
-from connectors.serving import clear_validation_errors
+from connectors.serving import clear_validation_errors, guard_json_bodies
 from robots.contract import validator
+from robots.contract.limits import MAX_PAGE_BYTES
 from robots.rules.parameters import AGENCIES
 
 Agency = Literal["FK", "AF", "CSN", "SKV", "AKASSA", "PM", "TS", "MIV"]
@@ -141,6 +142,7 @@ def create_app(db_path: Path, faults: Faults | None = None) -> FastAPI:
     )
 
     clear_validation_errors(app)
+    guard_json_bodies(app, MAX_PAGE_BYTES)  # a seeding batch is the largest body; inside the clock, which times from arrival
     app.add_middleware(_AnswerClock, state=state)
 
     def count(status: int) -> None:

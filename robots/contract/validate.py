@@ -1,8 +1,12 @@
 """Check inputs against the contract before the rules see them.
 
 An application's problems are all collected (schema and the checks a schema cannot express: check
-digits, one applicant, ages, duplicates), so a caseworker gets the whole list at once. A register answer
-that breaks its schema counts as the agency failing: never as "no data".
+digits, one applicant, ages, duplicates, and the limits in robots.contract.limits: floats, amounts, sizes,
+list lengths, strings), so a caseworker gets the whole list at once, one line per problem. A register
+answer that breaks its schema or a limit counts as the agency failing: never as "no data".
+
+Everything here takes any JSON-like value, however hostile (a float where kronor belong, a huge integer,
+a lone surrogate, nesting a thousand deep), and answers with problems, never an exception.
 """
 
 from __future__ import annotations
@@ -16,6 +20,10 @@ from stdnum.exceptions import ValidationError as PersonnummerError
 from stdnum.se import personnummer as pnr
 
 from robots.contract import validator
+from robots.contract.limits import (
+    FREE_TEXT, MAX_AMOUNT, MAX_ASSETS, MAX_DECLARED_INCOMES, MAX_DEPTH, MAX_DWELLING_SIZE, MAX_INT_DIGITS, MAX_MEMBERS,
+    MAX_MONTHS_ON_ASSISTANCE, MAX_OTHER_COSTS, MAX_PROBLEM_CHARS, MAX_PROBLEMS, MAX_REGISTER_ITEMS, MAX_STRING_CHARS,
+)
 from robots.rules.parameters import AGENCIES
 from robots.rules.people import age_on_first_of_month, birth_date, normalize
 
@@ -24,6 +32,117 @@ MAX_CHILD_AGE = 20
 
 def _where(path) -> str:
     return ".".join(str(p) for p in path) or "(the application)"
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")  # C0, DEL, C1, bidi overrides and isolates
+_CONTROL_IN_FREE_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")  # \t \n \r allowed
+_TOO_MANY_DIGITS = 10**MAX_INT_DIGITS
+_REGISTER_AMOUNTS = frozenset({"amount", "gross", "tax_withheld"})  # kronor in a register answer
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _string_problem(value: str, free_text: bool) -> str | None:
+    if len(value) > MAX_STRING_CHARS:
+        return f"{len(value)} characters; at most {MAX_STRING_CHARS} are taken"
+    if _SURROGATE.search(value):
+        return "holds a lone surrogate, which is no character"
+    if m := (_CONTROL_IN_FREE_TEXT if free_text else _CONTROL).search(value):
+        return f"holds a control character (U+{ord(m.group()):04X})"
+    return None
+
+
+def _inspect(value: dict | list, kronor, *, amounts: frozenset = frozenset(), max_items: int | None = None,
+             ) -> tuple[list[tuple[tuple, str]], object]:
+    """(problems by path, the value fit for the schema validator) of the checks no schema makes: floats,
+    integers too long to be amounts, strings too long or holding what is no text, nesting too deep; and,
+    when given, amounts (fields named in `amounts`) above MAX_AMOUNT and lists longer than `max_items`.
+
+    Never deeper than MAX_DEPTH (so the recursion is bounded, and any value is safe to inspect), and fast
+    on the common case (a printable string is looked at no further). `kronor(path)` says whether a float
+    there stands for money. The value returned is the one given unless it holds a lone surrogate or nests
+    too deep (which the schema validator cannot take): then a copy with each such string's surrogates
+    replaced and each such subtree cut off, its problems already listed here."""
+    found: list[tuple[tuple, str]] = []
+    unfit = False
+
+    def text(where: tuple, string: str, free_text: bool, what: str = "") -> None:
+        nonlocal unfit
+        if (len(string) > MAX_STRING_CHARS or not string.isprintable()) and (problem := _string_problem(string, free_text)):
+            found.append((where, what + problem))
+            unfit = unfit or problem.startswith("holds a lone")
+
+    def visit(v: dict | list, path: tuple, depth: int) -> None:
+        nonlocal unfit
+        if depth > MAX_DEPTH:
+            found.append((path, f"nested deeper than {MAX_DEPTH} levels"))
+            unfit = True
+            return
+        if isinstance(v, dict):
+            for key in v:
+                if isinstance(key, str):
+                    text(path, key, False, "a property name ")
+            children = v.items()
+        elif max_items is not None and len(v) > max_items:
+            found.append((path, f"{len(v)} entries; at most {max_items} are taken"))
+            return
+        else:
+            children = enumerate(v)
+        for k, child in children:
+            if isinstance(child, str):
+                text(path + (k,), child, k in FREE_TEXT)
+            elif isinstance(child, (dict, list)):
+                visit(child, path + (k,), depth + 1)
+            elif isinstance(child, bool) or child is None:
+                continue
+            elif isinstance(child, int):
+                if not -_TOO_MANY_DIGITS < child < _TOO_MANY_DIGITS:
+                    found.append((path + (k,), f"a number of more than {MAX_INT_DIGITS} digits is not one this system takes"))
+                elif k in amounts and child > MAX_AMOUNT:
+                    found.append((path + (k,), f"{child} kr is more than the {MAX_AMOUNT} kr this system takes"))
+            elif isinstance(child, float):
+                found.append((path + (k,), f"{child!r} is not a whole number{' of kronor' if kronor(path + (k,)) else ''} written as an integer"))
+
+    visit(value, (), 1)
+    return found, (_fit(value, 1) if unfit else value)
+
+
+def _fit(value: object, depth: int) -> object:
+    """A copy the schema validator can take: lone surrogates replaced, anything below MAX_DEPTH cut off."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, (dict, list)) and depth > MAX_DEPTH:
+        return None
+    if isinstance(value, dict):
+        return {_fit(k, depth): _fit(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fit(v, depth + 1) for v in value]
+    return value
+
+
+def _schema_errors(name: str, value: object, found: list[tuple[tuple, str]]) -> list[tuple[tuple, str]]:
+    """The schema's errors, except where _inspect already named the problem (one line per problem): at
+    its path, and for nesting too deep also along the chain of containers below the top-level field."""
+    v = validator(name)
+    if v.is_valid(value):
+        return []
+    flagged = {path for path, _ in found}
+    flagged |= {path[:k] for path, problem in found if problem.startswith("nested deeper") for k in range(2, len(path))}
+    return [(path, e.message) for e in v.iter_errors(value) if (path := tuple(e.instance_path)) not in flagged]
+
+
+def _bounded(problems: list[str]) -> list[str]:
+    """Problem lines a caseworker can read: nothing that is no text, none too long, not too many."""
+    lines = []
+    for p in problems:
+        p = _CONTROL.sub("\ufffd", _SURROGATE.sub("\ufffd", p))
+        lines.append(p if len(p) <= MAX_PROBLEM_CHARS else p[:MAX_PROBLEM_CHARS - 1] + "…")
+    if len(lines) > MAX_PROBLEMS:
+        lines = lines[:MAX_PROBLEMS] + [f"and {len(lines) - MAX_PROBLEMS} more problems"]
+    return lines
 
 
 def _personnummer_problem(value: str) -> str | None:
@@ -44,6 +163,21 @@ def _personnummer_problem(value: str) -> str | None:
     return None
 
 
+def first_float(value: object) -> str | None:
+    """The dotted path of the first float in a JSON value, or None: every number in the contract is an
+    integer (money is whole kronor), and 7200.0 is no integer however JSON Schema reads it."""
+    stack: list[tuple[tuple, object]] = [((), value)]
+    while stack:
+        path, v = stack.pop()
+        if isinstance(v, float):
+            return _where(path) if path else "(the value)"
+        if isinstance(v, dict):
+            stack.extend((path + (k,), child) for k, child in reversed(list(v.items())))
+        elif isinstance(v, list):
+            stack.extend((path + (i,), child) for i, child in reversed(list(enumerate(v))))
+    return None
+
+
 def usable_application_id(application: object) -> str | None:
     """The id a decision can be filed under, or None: without it the application cannot even be referred."""
     app_id = application.get("application_id") if isinstance(application, dict) else None
@@ -57,9 +191,60 @@ def application_problems(application: object) -> list[str]:
     """
     if not isinstance(application, dict):
         return ["the application is not a JSON object"]
-    v = validator("application")
-    problems = [] if v.is_valid(application) else [f"{_where(e.instance_path)}: {e.message}" for e in v.iter_errors(application)]
-    return problems + _semantic_problems(application)
+    found, fit = _inspect(application, _kronor_in_application)
+    found += _schema_errors("application", fit, found)
+    return _bounded([f"{_where(path)}: {problem}" for path, problem in found] + _limit_problems(application)
+                    + _semantic_problems(application))
+
+
+def _kronor_in_application(path: tuple) -> bool:
+    return bool(path) and (path[0] in ("costs", "assets") or path[-1] == "amount"
+                           or path[:2] in (("history", "previous_rent"), ("history", "child_earnings_this_year")))
+
+
+def _amounts(app: dict):
+    """(path, value, the most taken) of every amount of money in the application."""
+    costs = _dict(app.get("costs"))
+    for key, value in costs.items():
+        if key != "other":
+            yield ("costs", key), value, MAX_AMOUNT
+    for i, cost in enumerate(_list(costs.get("other"))):
+        yield ("costs", "other", i, "amount"), _dict(cost).get("amount"), MAX_AMOUNT
+    for i, income in enumerate(_list(app.get("declared_incomes"))):
+        yield ("declared_incomes", i, "amount"), _dict(income).get("amount"), MAX_AMOUNT
+    for key, value in _dict(app.get("assets")).items():
+        yield ("assets", key), value, MAX_ASSETS
+    history = _dict(app.get("history"))
+    yield ("history", "previous_rent"), history.get("previous_rent"), MAX_AMOUNT
+    for key, value in _dict(history.get("child_earnings_this_year")).items():
+        yield ("history", "child_earnings_this_year", key), value, MAX_AMOUNT
+
+
+def _limit_problems(app: dict) -> list[str]:
+    """The limits of robots.contract.limits on sizes, counts and amounts (a huge number or a float is
+    already a problem of its own)."""
+    problems: list[str] = []
+    household = _dict(app.get("household"))
+    history = _dict(app.get("history"))
+    for where, value, most, what in (
+        ("household.members", household.get("members"), MAX_MEMBERS, "members"),
+        ("declared_incomes", app.get("declared_incomes"), MAX_DECLARED_INCOMES, "incomes"),
+        ("costs.other", _dict(app.get("costs")).get("other"), MAX_OTHER_COSTS, "costs"),
+        ("history.previous_members", history.get("previous_members"), MAX_MEMBERS, "members"),
+        ("history.child_earnings_this_year", history.get("child_earnings_this_year"), MAX_MEMBERS, "children"),
+    ):
+        if isinstance(value, (list, dict)) and len(value) > most:
+            problems.append(f"{where}: {len(value)} {what}; at most {most} are taken")
+    for where, value, most, unit in (
+        ("household.dwelling_size", household.get("dwelling_size"), MAX_DWELLING_SIZE, "persons"),
+        ("history.consecutive_months_on_assistance", history.get("consecutive_months_on_assistance"), MAX_MONTHS_ON_ASSISTANCE, "months"),
+    ):
+        if _is_int(value) and most < value < _TOO_MANY_DIGITS:
+            problems.append(f"{where}: {value} {unit} is more than the {most} this system takes")
+    for path, value, most in _amounts(app):
+        if _is_int(value) and most < value < _TOO_MANY_DIGITS:
+            problems.append(f"{_where(path)}: {value} kr is more than the {most} kr this system takes")
+    return problems
 
 
 PERIOD = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
@@ -75,6 +260,10 @@ def _period(app: dict) -> tuple[int, int] | None:
 
 def _list(value: object) -> list:
     return value if isinstance(value, list) else []
+
+
+def _dict(value: object) -> dict:
+    return value if isinstance(value, dict) else {}
 
 
 def _semantic_problems(app: dict) -> list[str]:
@@ -109,7 +298,7 @@ def _semantic_problems(app: dict) -> list[str]:
     if roles.count("partner") > 1:
         problems.append(f"household.members: may have at most one partner, has {roles.count('partner')}")
     size = household.get("dwelling_size")
-    if isinstance(size, int) and not isinstance(size, bool) and members and size < len(members):
+    if _is_int(size) and members and 1 <= size < len(members):  # below 1 the schema says so
         problems.append(f"household.dwelling_size: {size} is fewer than the {len(members)} members applying")
     for i, d in enumerate(_list(app.get("declared_incomes"))):
         value = d.get("personnummer") if isinstance(d, dict) else None
@@ -130,35 +319,39 @@ def _semantic_problems(app: dict) -> list[str]:
 def registry_sources(answer: object, period: str) -> tuple[str | None, dict | None, list[str]]:
     """(normalized personnummer, sources, problems) of one register answer.
 
-    An agency whose part breaks the schema is replaced by an error entry, so the rules see it as failed.
-    An answer unusable as a whole (wrong period, no sources) fails every agency for that person; one
-    without a personnummer cannot be placed and gives (None, None, problems).
+    An agency whose part breaks the schema or a limit (a float, an amount above MAX_AMOUNT, a list longer
+    than MAX_REGISTER_ITEMS, a string that is no text) is replaced by an error entry, so the rules see it
+    as failed. An answer unusable as a whole (wrong period, no sources, such a breach outside any
+    agency's part) fails every agency for that person; one without a personnummer cannot be placed and
+    gives (None, None, problems).
     """
-    v = validator("registry")
-    valid = v.is_valid(answer)
-    if valid and answer["period"] == period and not _withheld_above_gross(answer):  # type: ignore[index]
-        return normalize(answer["personnummer"]), answer["sources"], []  # type: ignore[index]
     if not isinstance(answer, dict):
         return None, None, ["a register answer is not a JSON object"]
+    found, fit = _inspect(answer, lambda path: path[-1] in _REGISTER_AMOUNTS, amounts=_REGISTER_AMOUNTS, max_items=MAX_REGISTER_ITEMS)
+    errors = _schema_errors("registry", fit, found)
+    if not found and not errors and answer["period"] == period and not _withheld_above_gross(answer):
+        return normalize(answer["personnummer"]), answer["sources"], []
     broken: dict[str, list[str]] = {}
     problems: list[str] = []
-    for e in [] if valid else v.iter_errors(answer):
-        path = list(e.instance_path)
+    for path, message in found + errors:
         if len(path) >= 2 and path[0] == "sources" and path[1] in AGENCIES:
-            broken.setdefault(path[1], []).append(f"{_where(path[2:]) if path[2:] else path[1]}: {e.message}")
+            broken.setdefault(path[1], []).append(f"{_where(path[2:]) if path[2:] else path[1]}: {message}")
         else:
-            problems.append(f"{_where(path)}: {e.message}")
+            problems.append(f"{_where(path)}: {message}")
     if "SKV" not in broken and (pay_problems := _withheld_above_gross(answer)):
         broken["SKV"] = pay_problems
     who = answer.get("personnummer")
     key = normalize(who) if isinstance(who, str) and len(normalize(who)) == 12 else None
-    if answer.get("period") != period:
-        problems.append(f"period: the answer is for {answer.get('period')!r}, the application for {period!r}")
+    if (said := answer.get("period")) != period:
+        said = repr(said) if isinstance(said, str) and PERIOD.fullmatch(said) else "no month written YYYY-MM"
+        problems.append(f"period: the answer is for {said}, the application for {period!r}")
     if problems:
+        problems = _bounded(problems)
         failed = {agency: {"status": "error", "error": "unusable answer: " + "; ".join(problems), "kind": "invalid"} for agency in AGENCIES}
         return key, failed if key else None, problems
     sources = dict(answer["sources"])
     for agency, errors in broken.items():
+        errors = _bounded(errors)
         sources[agency] = {"status": "error", "error": "invalid answer: " + "; ".join(errors), "kind": "invalid"}
         problems.append(f"sources.{agency}: " + "; ".join(errors))
     return key, sources, problems

@@ -1,9 +1,15 @@
 """Bad input: every problem with an application is listed in one INVALID_APPLICATION referral; a register
 answer that breaks its schema fails that agency (REGISTRY_UNAVAILABLE), never reads as "no data"."""
 
-import pytest
+import json
 
-from robots.contract.validate import application_problems, registry_sources, usable_application_id
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from robots.contract import validator
+from robots.contract.limits import MAX_DEPTH, MAX_PROBLEM_CHARS, MAX_PROBLEMS
+from robots.contract.validate import application_problems, first_float, registry_sources, usable_application_id
 from tests.builders import born_aged, case, pnr
 from tests.conftest import codes, run
 
@@ -28,7 +34,7 @@ def test_a_valid_application_has_no_problems():
         (lambda a: a.update(application_id="X" * 32), "application_id:"),
         (lambda a: a["household"]["members"][0].update(role="boss"), "household.members.0.role:"),
         (lambda a: a.update(unexpected=1), "Additional properties are not allowed"),
-        (lambda a: a["costs"].update(rent=12.5), "costs.rent: 12.5 is not of type \"integer\""),
+        (lambda a: a["costs"].update(rent=12.5), "costs.rent: 12.5 is not a whole number of kronor written as an integer"),
     ],
 )
 def test_schema_violations_are_named_by_their_place(change, expected):
@@ -122,3 +128,185 @@ def test_a_register_answer_that_is_not_an_object_is_ignored_and_the_member_count
     application, answers, _ = case()
     answers[0] = "not an answer"
     assert codes(run(application, answers)) == ["REGISTRY_UNAVAILABLE"]
+
+
+# --- the limits (robots/contract/limits.py): each breach one problem line, never an exception ----------
+
+def children(n):
+    """n children of distinct ages 0-19, so that nothing but their number is wrong."""
+    return [born_aged(age, "2023-11") for age in range(n)]
+
+
+def deep(levels):
+    value = []
+    for _ in range(levels - 1):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize(
+    "change,expected",
+    [
+        (lambda a: a["costs"].update(rent=7200.0), "costs.rent: 7200.0 is not a whole number of kronor written as an integer"),
+        (lambda a: a["declared_incomes"].append({"personnummer": a["household"]["members"][0]["personnummer"], "type": "other", "amount": 1e3}),
+         "declared_incomes.0.amount: 1000.0 is not a whole number of kronor written as an integer"),
+        (lambda a: a["household"].update(dwelling_size=2.0), "household.dwelling_size: 2.0 is not a whole number written as an integer"),
+        (lambda a: a["costs"].update(rent=float("nan")), "costs.rent: nan is not a whole number of kronor written as an integer"),
+        (lambda a: a["costs"].update(rent=10**5000), "costs.rent: a number of more than 15 digits is not one this system takes"),
+        (lambda a: a["costs"].update(rent=-(10**5000)), "costs.rent: a number of more than 15 digits is not one this system takes"),
+        (lambda a: a["costs"].update(rent=1_000_001), "costs.rent: 1000001 kr is more than the 1000000 kr this system takes"),
+        (lambda a: a["costs"].update(other=[{"description": "tandvård", "amount": 1_000_001}]),
+         "costs.other.0.amount: 1000001 kr is more than the 1000000 kr this system takes"),
+        (lambda a: a["assets"].update(bank_balance=100_000_001), "assets.bank_balance: 100000001 kr is more than the 100000000 kr this system takes"),
+        (lambda a: a["history"].update(previous_rent=1_000_001), "history.previous_rent: 1000001 kr is more than the 1000000 kr this system takes"),
+        (lambda a: a["household"].update(dwelling_size=31), "household.dwelling_size: 31 persons is more than the 30 this system takes"),
+        (lambda a: a["household"].update(dwelling_size=10**9), "household.dwelling_size: 1000000000 persons is more than the 30 this system takes"),
+        (lambda a: a["history"].update(consecutive_months_on_assistance=1201),
+         "history.consecutive_months_on_assistance: 1201 months is more than the 1200 this system takes"),
+        (lambda a: a["declared_incomes"].extend(
+            [{"personnummer": a["household"]["members"][0]["personnummer"], "type": "other", "amount": 1}] * 101),
+         "declared_incomes: 101 incomes; at most 100 are taken"),
+        (lambda a: a["costs"].update(other=[{"description": "x", "amount": 1}] * 51), "costs.other: 51 costs; at most 50 are taken"),
+        (lambda a: a["history"].update(previous_members=a["history"]["previous_members"][:1] * 21), "history.previous_members: 21 members; at most 20 are taken"),
+        (lambda a: a.update(message="x" * 4001), "message: 4001 characters; at most 4000 are taken"),
+        (lambda a: a.update(message="hej\x00"), "message: holds a control character (U+0000)"),
+        (lambda a: a.update(message="hej \u202egnap"), "message: holds a control character (U+202E)"),
+        (lambda a: a.update(message="bad \x85 next line"), "message: holds a control character (U+0085)"),
+        (lambda a: a.update(application_id="T-1\n"), "application_id: holds a control character (U+000A)"),
+        (lambda a: a.update(kind="rep\ud800eat"), "kind: holds a lone surrogate, which is no character"),
+        (lambda a: a["costs"].update({"\udc00": 1}), "costs: a property name holds a lone surrogate, which is no character"),
+        (lambda a: a["costs"].update(other=deep(100_000)), "costs.other" + ".0" * (MAX_DEPTH - 2) + ": nested deeper than 32 levels"),
+    ],
+)
+def test_each_limit_breach_is_exactly_one_problem_line(change, expected):
+    assert problems_after(change) == [expected]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda a: a["costs"].update(rent=1_000_000),
+        lambda a: a["assets"].update(bank_balance=100_000_000),
+        lambda a: a["household"].update(dwelling_size=30),
+        lambda a: a["history"].update(consecutive_months_on_assistance=1200),
+        lambda a: a.update(message="x" * 4000),
+        lambda a: a.update(message="Hej!\r\n\tVi har flyttat. <script>alert(1)</script> ＡＢＣ مرحبا 😀"),
+        lambda a: a["costs"].update(other=[{"description": "x", "amount": 1}] * 50),
+        lambda a: a["costs"].update(other=deep(MAX_DEPTH - 2)),  # other is level 3: 32 levels in all
+    ],
+)
+def test_at_the_limits_nothing_is_wrong_but_the_schema(change):
+    problems = problems_after(change)
+    assert not any("this system takes" in p or "control" in p or "nested" in p or "are taken" in p for p in problems), problems
+
+
+def test_a_household_of_twenty_is_taken_and_of_twenty_one_is_not():
+    application, _, _ = case(children=children(19))
+    application["history"]["previous_members"] = [m["personnummer"] for m in application["household"]["members"]]
+    assert application_problems(application) == []
+    application, _, _ = case(children=children(20))
+    application["history"]["previous_members"] = []
+    assert application_problems(application) == ["household.members: 21 members; at most 20 are taken"]
+
+
+def test_problems_are_bounded_in_number_and_length_and_hold_nothing_that_is_no_text():
+    application, answers, _ = case()
+    members = application["household"]["members"]
+    members.extend([dict(members[0]) for _ in range(10_000)])
+    application["kind"] = "<" + "\u202e" * 2 + "x" * 5000 + ">"
+    problems = application_problems(application)
+    assert len(problems) == MAX_PROBLEMS + 1 and problems[-1].startswith("and ") and problems[-1].endswith(" more problems")
+    assert all(len(p) <= MAX_PROBLEM_CHARS for p in problems)
+    assert "household.members: 10001 members; at most 20 are taken" in problems
+    application["kind"] = "x" * 3000  # the schema quotes the value: cut
+    [line] = [p for p in application_problems(application) if p.startswith("kind:")]
+    assert len(line) == MAX_PROBLEM_CHARS and line.endswith("…")
+    decision = run(application, answers)
+    assert decision["outcome"] == "referred" and set(codes(decision)) == {"INVALID_APPLICATION"}
+
+
+@pytest.mark.parametrize("value", ["\ud800", "a\x00b", "\u2066x"])
+def test_a_property_name_that_is_no_text_never_reaches_a_problem_line(value):
+    application, _, _ = case()
+    application[value] = 1
+    problems = application_problems(application)
+    assert problems and not any(c in p for p in problems for c in value if not c.isalnum())
+
+
+def test_the_first_float_is_found_wherever_it_is():
+    assert first_float({"a": [1, {"b": 2.0}], "c": 3.5}) == "a.1.b"
+    assert first_float({"a": [1, True, None, "1.5"]}) is None
+    assert first_float(7.0) == "(the value)"
+
+
+def register_change(change):
+    application, answers, by_person = case()
+    sources = by_person[application["household"]["members"][0]["personnummer"]]
+    change(sources, answers[0])
+    return application, answers, registry_sources(answers[0], "2023-11")
+
+
+@pytest.mark.parametrize(
+    "change,agency,expected",
+    [
+        (lambda s, a: s["FK"]["payments"].append({"benefit": "sickness_benefit", "amount": 7200.0}), "FK",
+         "payments.0.amount: 7200.0 is not a whole number of kronor written as an integer"),
+        (lambda s, a: s["FK"]["payments"].append({"benefit": "sickness_benefit", "amount": 1_000_001}), "FK",
+         "payments.0.amount: 1000001 kr is more than the 1000000 kr this system takes"),
+        (lambda s, a: s["SKV"]["employer_reported_pay"].append({"employer": "X", "gross": 2_000_000, "tax_withheld": 0}), "SKV",
+         "employer_reported_pay.0.gross: 2000000 kr is more than the 1000000 kr this system takes"),
+        (lambda s, a: s["SKV"].update(employer_reported_pay=[{"employer": "X", "gross": 1, "tax_withheld": 0}] * 101), "SKV",
+         "employer_reported_pay: 101 entries; at most 100 are taken"),
+        (lambda s, a: s["AF"].update(registered_since="\ud800"), "AF", "registered_since: holds a lone surrogate, which is no character"),
+        (lambda s, a: s["SKV"].update(address_id="A\x00"), "SKV", "address_id: holds a control character (U+0000)"),
+        (lambda s, a: s["TS"]["vehicles"].append({"registration": "ABC123", "model_year": 2001.0}), "TS",
+         "vehicles.0.model_year: 2001.0 is not a whole number written as an integer"),
+        (lambda s, a: s["CSN"].update(payments=deep(100_000)), "CSN", "payments" + ".0" * (MAX_DEPTH - 3) + ": nested deeper than 32 levels"),
+    ],
+)
+def test_a_register_answer_breaking_a_limit_fails_that_agency_only(change, agency, expected):
+    application, answers, (key, sources, problems) = register_change(change)
+    assert problems == [f"sources.{agency}: {expected}"]
+    assert sources[agency]["status"] == "error"
+    assert all(s["status"] == "ok" for name, s in sources.items() if name != agency)
+    decision = run(application, answers)
+    assert decision["outcome"] == "referred" and codes(decision) == ["REGISTRY_UNAVAILABLE"]
+
+
+def test_a_float_outside_every_agency_makes_the_whole_answer_unusable():
+    application, answers, (key, sources, problems) = register_change(lambda s, a: a.update(extra=1.5))
+    assert problems == ["extra: 1.5 is not a whole number written as an integer"]
+    assert all(s["status"] == "error" for s in sources.values())
+    assert codes(run(application, answers)) == ["REGISTRY_UNAVAILABLE"]
+
+
+# --- whatever a value holds, validation answers with problems and decide with a valid decision ---------
+
+NASTY = ["\ud800", "x\udfff", "\x00", "\u202e", "\n", "２０２３-１１", "<script>", 7200.0, float("nan"), float("inf"), -(10**20), True]
+ANYTHING = st.recursive(
+    st.sampled_from(NASTY) | st.none() | st.booleans() | st.floats() | st.integers() | st.integers(min_value=10**4000, max_value=10**4200)
+    | st.text(st.characters(exclude_categories=()), max_size=20) | st.text(max_size=5000).map(lambda s: s * 2),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(st.characters(exclude_categories=()), max_size=5), children, max_size=4),
+    max_leaves=12,
+)
+PLACES = ["kind", "period", "costs.rent", "costs.other", "household", "household.members.0", "household.members.0.role",
+          "household.dwelling_size", "declared_incomes", "message", "history.previous_members", "assets.bank_balance", "unknown"]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@given(place=st.sampled_from(PLACES), value=ANYTHING, register_value=ANYTHING)
+def test_anything_anywhere_gives_problems_and_a_valid_decision_never_an_exception(place, value, register_value):
+    application, answers, by_person = case()
+    by_person[application["household"]["members"][0]["personnummer"]]["FK"]["payments"] = register_value
+    *parents, last = [int(p) if p.isdigit() else p for p in place.split(".")]
+    target = application
+    for p in parents:
+        target = target[p]
+    target[last] = value
+    decision = run(application, answers)
+    assert validator("decision").is_valid(decision)
+    json.dumps(decision, ensure_ascii=False).encode("utf-8")  # nothing that is no text got into it
+    if application_problems(application):
+        assert decision["outcome"] == "referred" and "INVALID_APPLICATION" in codes(decision)
+    elif not (isinstance(register_value, list) and register_value == []):
+        assert decision["outcome"] == "referred"  # the register part is broken (or names a payment)
