@@ -13,7 +13,7 @@ POLICY = PARAMS.for_period("2023-11")[1]  # the version the tests' usual periods
 
 def with_policy(**changes) -> Parameters:
     """The bundled parameters with every policy version changed as given."""
-    return dataclasses.replace(PARAMS, policies=tuple(dataclasses.replace(p, **changes) for p in PARAMS.policies), _periods={})
+    return dataclasses.replace(PARAMS, policies=tuple(dataclasses.replace(p, **changes) for p in PARAMS.policies))
 
 
 def run(application, answers, params=None, decided_at=FIXED_TIME, granted_elsewhere=None):

@@ -126,7 +126,6 @@ class Parameters:
     norms: tuple[NormTable, ...]
     policies: tuple[Policy, ...]
     law: Law
-    _periods: dict = field(default_factory=dict, compare=False, repr=False)  # cache: period -> (table, policy)
 
     def for_period(self, period: str) -> tuple[NormTable | None, Policy | None]:
         """The norm table and the policy version in force on the first day of the period applied for.
@@ -134,13 +133,9 @@ class Parameters:
         Both are chosen by the period, not the decision date: the month applied for is what is decided,
         and a re-run gives the same answer whenever it is made.
         """
-        found = self._periods.get(period)
-        if found is None:
-            first = date(int(period[:4]), int(period[5:7]), 1)
-            table = _in_force(self.norms, first)
-            found = self._periods[period] = (table if table is not None and first <= table.valid_to else None,
-                                             _in_force(self.policies, first))
-        return found
+        first = date(int(period[:4]), int(period[5:7]), 1)
+        table = _in_force(self.norms, first)
+        return (table if table is not None and first <= table.valid_to else None), _in_force(self.policies, first)
 
     def covered(self) -> str:
         """The periods the norm tables cover, for a person to read."""

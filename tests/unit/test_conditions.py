@@ -163,7 +163,7 @@ def test_each_reason_refers_with_the_calculation_filled_in(code, change):
 
 
 def test_a_period_without_a_policy_version_is_referred_with_nothing_computed():
-    later = dataclasses.replace(PARAMS, policies=(dataclasses.replace(POLICY, valid_from=date(2024, 1, 1)),), _periods={})
+    later = dataclasses.replace(PARAMS, policies=(dataclasses.replace(POLICY, valid_from=date(2024, 1, 1)),))
     decision = run(*base()[:2], later)
     assert codes(decision) == ["POLICY_MISSING"]
     assert decision["calculation"]["made"] is False
@@ -185,7 +185,7 @@ def child_earnings_above_limit(app, answers, by):
 def walk_every_code():
     """(code, parameters, change) reaching each code of the catalogue, once at least."""
     amount_limit = with_policy(amount_limit=1)
-    no_policy = dataclasses.replace(PARAMS, policies=(dataclasses.replace(POLICY, valid_from=date(2024, 1, 1)),), _periods={})
+    no_policy = dataclasses.replace(PARAMS, policies=(dataclasses.replace(POLICY, valid_from=date(2024, 1, 1)),))
     walks = [(code, PARAMS, change, None) for code, change in REFERRED]
     walks += [("NO_DEFICIT", PARAMS, no_deficit, None), ("AMOUNT_ABOVE_LIMIT", amount_limit, changes, None),
               ("CHILD_EARNINGS_ABOVE_LIMIT", PARAMS, child_earnings_above_limit, None), ("POLICY_MISSING", no_policy, changes, None),
