@@ -40,6 +40,14 @@ def read_json(path: Path, max_bytes: int) -> object:
         fail(f"{path}: {e}")
 
 
+def store_url() -> str | None:
+    """The worker's store as the worker finds it: config/casebot.toml's [database] url, CASEBOT_DATABASE_URL
+    over it, else the default SQLite file."""
+    from robots.config import load_settings
+
+    return load_settings().database.url or None
+
+
 @click.group()
 @click.version_option(__version__, prog_name="casebot")
 def main() -> None:
@@ -98,14 +106,15 @@ def run_once() -> None:
     """One pass of the bots now, through the Robot Framework tasks; its log goes to logs/runs/<run id>/."""
     from robots.runner import run_tasks
     from robots.status import status_report
-    from robots.store import open_store
+    from robots.store import StoreOutOfDate, open_store
 
     try:
+        open_store(store_url()).engine.dispose()  # a store that needs `casebot migrate` says so before Robot starts
         run_id, rc, outdir = run_tasks(console="dotted")
-    except ConfigError as e:
+    except (ConfigError, StoreOutOfDate) as e:
         fail(str(e))
     click.echo(f"\nrun {run_id}: {'ok' if rc == 0 else f'{rc} task(s) failed'} — log: {outdir / 'log.html'}\n")
-    click.echo(status_report(open_store(), runs=1))
+    click.echo(status_report(open_store(store_url()), runs=1))
     sys.exit(1 if rc else 0)
 
 
@@ -113,9 +122,26 @@ def run_once() -> None:
 def status() -> None:
     """Work items by state, the oldest open one against its deadline, the last runs."""
     from robots.status import status_report
-    from robots.store import open_store
+    from robots.store import StoreOutOfDate, open_store
 
-    click.echo(status_report(open_store()))
+    try:
+        click.echo(status_report(open_store(store_url())))
+    except (ConfigError, StoreOutOfDate) as e:
+        fail(str(e))
+
+
+@main.command()
+def migrate() -> None:
+    """Bring the worker's store to this casebot's schema (the store of config/casebot.toml, or
+    CASEBOT_DATABASE_URL, or data/casebot.sqlite3). Back it up first. An empty store gets the schema by
+    itself when first opened."""
+    from robots.store import migrate_store
+
+    try:
+        before, now = migrate_store(store_url())
+    except ConfigError as e:
+        fail(str(e))
+    click.echo(f"store schema: {before or 'empty'} -> {now}" if before != now else f"store schema: {now}, already the newest")
 
 
 @main.command()

@@ -13,16 +13,13 @@ def status_report(store: Store, runs: int = 5) -> str:
     now = utcnow()
     with store.sessions() as session:
         by_state = dict(session.execute(select(WorkItem.state, func.count()).group_by(WorkItem.state)).all())
-        with_caseworker = session.scalar(select(func.count()).where(WorkItem.state == State.REFERRED, WorkItem.written_at.is_not(None)))
         sampled = session.scalar(select(func.count()).where(WorkItem.sampled.is_(True)))
         oldest = session.scalars(select(WorkItem).where(OPEN).order_by(WorkItem.submitted_at).limit(1)).first()
         overdue = session.scalar(select(func.count()).where(OPEN, WorkItem.deadline < now))
         last_runs = list(session.scalars(select(Run).order_by(Run.started_at.desc()).limit(runs)))
     lines = ["Work items by state:"]
     for state in State:
-        n = by_state.get(str(state), 0)
-        note = f"   ({with_caseworker} written back, with a caseworker)" if state == State.REFERRED and n else ""
-        lines.append(f"  {state:10s} {n:7d}{note}")
+        lines.append(f"  {state:18s} {by_state.get(str(state), 0):7d}")
     lines.append(f"  on the stickprov follow-up list: {sampled}")
     if oldest is None:
         lines.append("Nothing is waiting.")

@@ -14,10 +14,12 @@ from sqlalchemy.exc import IntegrityError
 
 from robots.bots.concurrently import in_batches
 from robots.bots.context import Context
+from robots.bots.failures import guarded
 from robots.decide import decide as decide_application
 from robots.rules.people import normalize
-from robots.store.models import PersonMonth, State, WorkItem
+from robots.store.models import PersonMonth, WorkItem
 from robots.store.queue import latest_answers, lease, release, reload
+from robots.workflow import State, move
 
 
 def decision_id(item: WorkItem) -> str:
@@ -33,14 +35,14 @@ def members(item: WorkItem) -> list[str]:
 
 
 def decide(ctx: Context) -> dict[str, int]:
-    counts = {"granted": 0, "referred": 0}
+    counts = {"granted": 0, "referred": 0, "errors": 0}
     with ctx.store.unit_of_work() as session:
         items = lease(session, [State.READY], **ctx.lease_args())
     for batch in in_batches(items, 100):
         with ctx.store.unit_of_work() as session:
             answers = latest_answers(session, [i.id for i in batch])
             for item in reload(session, batch):
-                counts[_decide_one(ctx, session, item, answers[item.id])] += 1
+                counts[guarded(ctx, session, item, lambda item=item: _decide_one(ctx, session, item, answers[item.id]))] += 1
     return counts
 
 
@@ -77,11 +79,9 @@ def _decide_one(ctx: Context, session, it: WorkItem, answers: list[dict]) -> str
     it.decision, it.decision_id, it.outcome = decision, decision_id(it), decision["outcome"]
     it.amount = decision.get("amount")
     it.decided_at = ctx.clock()
-    it.state = State.DECIDED if decision["outcome"] == "granted" else State.REFERRED
     release(it)
-    ctx.store.audit(session, "decided", {
-        "outcome": decision["outcome"], "amount": decision.get("amount"), "rules_version": decision["rules_version"],
-        "parameters": {kind: used["sha256"] for kind, used in decision["parameters"].items()},
-        "reasons": [r["code"] for r in decision["reasons"]],
-    }, it.id, ctx.run_id)
+    move(ctx.store, session, it, State.DECIDED if decision["outcome"] == "granted" else State.REFERRED, "decided", ctx.run_id,
+         outcome=decision["outcome"], amount=decision.get("amount"), rules_version=decision["rules_version"],
+         parameters={kind: used["sha256"] for kind, used in decision["parameters"].items()},
+         reasons=[r["code"] for r in decision["reasons"]])
     return decision["outcome"]

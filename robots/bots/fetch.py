@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import insert, update
+from sqlalchemy import insert
 
 from connectors.errors import ConnectorError
 from connectors.ssbtek.client import HouseholdAnswers, HouseholdRequest
 from robots.bots.concurrently import in_batches
 from robots.bots.context import Context
 from robots.rules.parameters import AGENCIES, Parameters
-from robots.store.models import RegisterAnswer, State, WorkItem
+from robots.store.models import RegisterAnswer, WorkItem
 from robots.store.queue import lease, take_claims
+from robots.workflow import State, move_many
 
 GIVE_UP_BEFORE_DEADLINE = timedelta(hours=1)
 
@@ -59,7 +60,7 @@ def _record(ctx: Context, session, fetched: list[tuple[WorkItem, HouseholdAnswer
     """Keep what came back; then each item is READY, or WAITING to be asked again. Bulk statements by
     primary key: this runs while the gateway answers the rest, and must not hold up its threads."""
     now = ctx.clock()
-    answers, updates, events = [], [], []
+    answers, moves = [], []
     for it, result in fetched:
         failed = what_failed(result)
         attempt = it.attempts + 1
@@ -71,10 +72,10 @@ def _record(ctx: Context, session, fetched: list[tuple[WorkItem, HouseholdAnswer
         else:
             state, attempts, next_attempt_at = State.WAITING, attempt, now + ctx.settings.retry.wait(attempt)
             counts["waiting"] += 1
-        updates.append({"id": it.id, "state": state, "attempts": attempts, "next_attempt_at": next_attempt_at,
-                        "last_error": "; ".join(failed)[:2000] or None, "lease_owner": None, "lease_until": None})
-        events.append((it.id, {"attempt": attempt, "answers": len(result.answers), "failed": len(failed), "state": str(state)}))
+        moves.append((it, state, {"attempts": attempts, "next_attempt_at": next_attempt_at,
+                                  "last_error": "; ".join(failed)[:2000] or None, "error_kind": "SYSTEM" if failed else None,
+                                  "lease_owner": None, "lease_until": None},
+                      {"attempt": attempt, "answers": len(result.answers), "failed": len(failed)}))
     if answers:
         session.execute(insert(RegisterAnswer), answers)
-    session.execute(update(WorkItem), updates)
-    ctx.store.audit_many(session, "fetched", events, ctx.run_id)
+    move_many(ctx.store, session, "fetched", moves, ctx.run_id)

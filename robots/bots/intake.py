@@ -10,15 +10,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
-
 from connectors.errors import Conflict, ConnectorError, NotFound
 from robots.bots.concurrently import concurrently, in_batches
 from robots.bots.context import Context
+from robots.bots.failures import guarded
 from robots.bots.sla import deadline_for
 from robots.contract.validate import application_problems
-from robots.store.models import State, WorkItem
-from robots.store.queue import lease, release, reload, take_claims
+from robots.store.models import WorkItem
+from robots.store.queue import add_new, lease, release, reload, take_claims
+from robots.workflow import State, move
 
 
 def _received_at(value: str | None, fallback: datetime) -> datetime:
@@ -30,28 +30,22 @@ def _received_at(value: str | None, fallback: datetime) -> datetime:
 
 
 def intake(ctx: Context) -> dict[str, int]:
-    counts = {"new": 0, "claimed": 0, "taken_by_others": 0, "claim_failed": 0}
+    counts = {"new": 0, "claimed": 0, "taken_by_others": 0, "claim_failed": 0, "errors": 0}
     now = ctx.clock()
-    # A case system that does not answer fails this step (and the run): the next run tries again.
-    found = []
-    for summary in ctx.casesystem.applications("submitted"):
-        found.append(summary)
-        if len(found) >= ctx.settings.worker.batch_size:
-            break
-    with ctx.store.unit_of_work() as session:
-        known = {tuple(row) for row in session.execute(select(WorkItem.application_id, WorkItem.period).where(
-            WorkItem.application_id.in_([s["application_id"] for s in found])))}
-        new = []
-        for summary in found:
-            if (summary["application_id"], summary["period"]) not in known:
-                received = _received_at(summary.get("received_at"), now)
-                new.append(WorkItem(application_id=summary["application_id"], period=summary["period"], state=State.NEW,
-                                    submitted_at=received, deadline=deadline_for(received)))
-        session.add_all(new)
-        session.flush()  # the items' ids, for the audit trail
-        for item in new:
-            ctx.store.audit(session, "intake", {"application_id": item.application_id, "deadline": item.deadline.isoformat()}, item.id, ctx.run_id)
-        counts["new"] = len(new)
+    # Every submitted application, page after page, so that none waits behind others that cannot be
+    # claimed. A case system that does not answer fails this step (and the run): the next run tries again.
+    for page in in_batches(ctx.casesystem.applications("submitted"), 500):
+        rows = []
+        for summary in page:
+            received = _received_at(summary.get("received_at"), now)
+            rows.append({"application_id": summary["application_id"], "period": summary["period"], "state": State.NEW,
+                         "submitted_at": received, "deadline": deadline_for(received), "attempts": 0, "created_at": now, "updated_at": now})
+        deadlines = {r["application_id"]: r["deadline"].isoformat() for r in rows}
+        with ctx.store.unit_of_work() as session:
+            new = add_new(session, rows)  # an item another worker added meanwhile is not added twice
+            ctx.store.audit_many(session, "intake", [(item_id, {"application_id": a, "deadline": deadlines[a]}) for item_id, a in new],
+                                 ctx.run_id)
+        counts["new"] += len(new)
 
     with ctx.store.unit_of_work() as session:
         items = lease(session, [State.NEW], **ctx.lease_args())
@@ -61,7 +55,7 @@ def intake(ctx: Context) -> dict[str, int]:
     for batch in in_batches(concurrently(claim, items, ctx.casesystem.http.max_concurrency)):
         with ctx.store.unit_of_work() as session:
             for item, (_, record, error) in zip(reload(session, [b[0] for b in batch]), batch):
-                counts[_record_claim(ctx, session, item, record, error)] += 1
+                counts[guarded(ctx, session, item, lambda item=item, record=record, error=error: _record_claim(ctx, session, item, record, error))] += 1
     return counts
 
 
@@ -69,8 +63,8 @@ def _record_claim(ctx: Context, session, it: WorkItem, record: dict | None, erro
     release(it)
     if isinstance(error, (Conflict, NotFound)):
         # Another robot took it, or it was decided or withdrawn meanwhile: nothing of ours to do.
-        it.state, it.last_error = State.WITHDRAWN, str(error)
-        ctx.store.audit(session, "withdrawn", {"application_id": it.application_id, "why": str(error)}, it.id, ctx.run_id)
+        it.last_error, it.error_kind = str(error), "BUSINESS"
+        move(ctx.store, session, it, State.WITHDRAWN, "withdrawn", ctx.run_id, application_id=it.application_id, why=str(error))
         return "taken_by_others"
     if isinstance(error, ConnectorError):
         ctx.log.warning("intake: could not claim %s: %s; trying again next pass", it.application_id, error)
@@ -81,6 +75,6 @@ def _record_claim(ctx: Context, session, it: WorkItem, record: dict | None, erro
     problems = application_problems(it.application)
     # An application that breaks the contract needs no register data: it goes straight to be decided,
     # and the rules refer it to a caseworker with every problem listed (INVALID_APPLICATION).
-    it.state = State.READY if problems else State.CLAIMED
-    ctx.store.audit(session, "claimed", {"application_id": it.application_id, "problems": len(problems)}, it.id, ctx.run_id)
+    move(ctx.store, session, it, State.READY if problems else State.CLAIMED, "claimed", ctx.run_id,
+         application_id=it.application_id, problems=len(problems))
     return "claimed"

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 
 from robots.bots.context import Context
-from robots.store.models import State, WorkItem
+from robots.store.models import WorkItem
+from robots.workflow import OPEN as OPEN_STATES
 
 # Items still on their way to a decision in the case system.
-OPEN = or_(
-    WorkItem.state.in_([State.NEW, State.CLAIMED, State.WAITING, State.READY, State.DECIDED]),
-    and_(WorkItem.state == State.REFERRED, WorkItem.written_at.is_(None)),
-)
+OPEN = WorkItem.state.in_(OPEN_STATES)
 
 
 def overdue(ctx: Context) -> list[WorkItem]:

@@ -11,6 +11,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, insert, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -20,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 DEFAULT_URL = f"sqlite:///{Path(os.environ.get('CASEBOT_DATA_DIR') or ROOT / 'data') / 'casebot.sqlite3'}"
 MIGRATIONS = Path(__file__).parent / "migrations"
 GENESIS = "0" * 64
+WRITING = "casebot_writing"  # execution option of the connections a unit of work uses
 
 
 def event_hash(previous: str, step: str, item_id: int | None, run_id: str | None, detail: dict) -> str:
@@ -42,15 +45,18 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def _sqlite_begin_immediate(connection) -> None:
-    """Take the write lock when a transaction starts, so that leasing work is atomic between processes."""
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+def _sqlite_begin(connection) -> None:
+    """A writing transaction takes the write lock when it starts, so that leasing work is atomic between
+    processes; a reading one does not, so `casebot status` or a console page never waits for a pass (WAL
+    lets readers read while one writes)."""
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if connection.get_execution_options().get(WRITING) else "BEGIN")
 
 
 class Store:
     def __init__(self, engine: Engine):
         self.engine = engine
-        self.sessions = sessionmaker(engine, expire_on_commit=False)
+        self.sessions = sessionmaker(engine, expire_on_commit=False)  # for reading
+        self._writing = sessionmaker(engine.execution_options(**{WRITING: True}), expire_on_commit=False)
 
     @property
     def is_postgres(self) -> bool:
@@ -58,8 +64,8 @@ class Store:
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
-        """One transaction: committed when the block ends normally, rolled back otherwise."""
-        with self.sessions() as session, session.begin():
+        """One writing transaction: committed when the block ends normally, rolled back otherwise."""
+        with self._writing() as session, session.begin():
             yield session
 
     def audit(self, session: Session, step: str, detail: dict, item_id: int | None = None, run_id: str | None = None) -> AuditEvent:
@@ -99,22 +105,62 @@ class Store:
         return None
 
 
-def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest migration (Alembic)."""
+class StoreOutOfDate(Exception):
+    """The store's schema is older (or newer) than this casebot's; the message says what to run."""
+
+
+def _alembic() -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def revisions(engine: Engine) -> tuple[str | None, str]:
+    """(the store's schema revision, None for an empty store; the newest this casebot knows)."""
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+    return current, ScriptDirectory.from_config(_alembic()).get_current_head()
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest migration (Alembic): `casebot migrate`, and an empty store's first open."""
+    config = _alembic()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 
 
-def open_store(url: str | None = None) -> Store:
-    url = url or database_url()
+def _engine(url: str) -> Engine:
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, pool_pre_ping=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin_immediate)
-    migrate(engine)
+        event.listen(engine, "begin", _sqlite_begin)
+    return engine
+
+
+def open_store(url: str | None = None) -> Store:
+    """The store at `url`; an empty one gets the schema. One with another schema revision is refused
+    with what to do: migrating is an operator's step (`casebot migrate`), not a side effect of opening."""
+    engine = _engine(url or database_url())
+    current, head = revisions(engine)
+    if current is None:
+        migrate(engine)
+    elif current != head:
+        where = engine.url.render_as_string(hide_password=True)
+        engine.dispose()
+        raise StoreOutOfDate(f"the store {where} has schema revision {current}; this casebot needs {head}: "
+                             "run `casebot migrate` (back up the store first)")
     return Store(engine)
+
+
+def migrate_store(url: str | None = None) -> tuple[str | None, str]:
+    """`casebot migrate`: (the revision before, the revision now)."""
+    engine = _engine(url or database_url())
+    try:
+        before, head = revisions(engine)
+        migrate(engine)
+        return before, head
+    finally:
+        engine.dispose()

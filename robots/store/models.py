@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from enum import StrEnum
 
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, TypeDecorator, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from robots.workflow import State  # noqa: F401  (stored as text in work_items.state)
 
 
 class UTCDateTime(TypeDecorator):
@@ -31,18 +32,6 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class State(StrEnum):
-    NEW = "NEW"  # known, application not yet claimed from the case system
-    CLAIMED = "CLAIMED"  # claimed; register data to fetch
-    WAITING = "WAITING"  # a fetch failed; tried again at next_attempt_at
-    READY = "READY"  # register data in; to decide
-    DECIDED = "DECIDED"  # granted; to write back
-    REFERRED = "REFERRED"  # referred to a caseworker; written back when written_at is set
-    WRITTEN = "WRITTEN"  # the grant is recorded in the case system (and paid once)
-    FAILED = "FAILED"  # a business problem nobody can retry away: a person must look
-    WITHDRAWN = "WITHDRAWN"  # not ours after all: another robot or a person took it first
-
-
 class Base(DeclarativeBase):
     pass
 
@@ -65,6 +54,7 @@ class WorkItem(Base):
     lease_owner: Mapped[str | None] = mapped_column(String(100))
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
+    error_kind: Mapped[str | None] = mapped_column(String(16))  # of last_error: SYSTEM, BUSINESS or APPLICATION (a bug)
     # The worker instance that claims (or claimed) the application in the case system; another instance
     # taking the item over after a crash names it to take the claim over.
     claimed_by: Mapped[str | None] = mapped_column(String(200))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -37,6 +39,18 @@ def lease(session: Session, states, owner: str, seconds: int, limit: int, now: d
         set_committed_value(item, "lease_owner", owner)
         set_committed_value(item, "lease_until", until)
     return items
+
+
+def add_new(session: Session, rows: list[dict]) -> list[tuple[int, str]]:
+    """Insert work items, skipping any already there (one application and period is one item, whoever
+    inserts it first); returns (id, application id) of those inserted. One statement, no read first, so
+    two workers taking in the same page at once cannot both insert one."""
+    if not rows:
+        return []
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = (insert(WorkItem).values(rows).on_conflict_do_nothing(index_elements=["application_id", "period"])
+                 .returning(WorkItem.id, WorkItem.application_id))
+    return [tuple(row) for row in session.execute(statement)]
 
 
 def reload(session: Session, items: list[WorkItem]) -> list[WorkItem]:

@@ -93,5 +93,5 @@ def test_a_case_system_outage_during_intake_fetch_and_write_back_loses_nothing_a
     assert len(records) == 30 and all(len(r["decisions"]) == 1 for r in records.values())
     assert all(len(r["payments"]) == (r["decisions"][0]["outcome"] == "granted") for r in records.values())
     with worker.store.sessions() as session:
-        assert set(session.scalars(select(WorkItem.state))) <= {"WRITTEN", "REFERRED"}
+        assert set(session.scalars(select(WorkItem.state))) <= {"WRITTEN", "WITH_CASEWORKER"}
     worker.close()

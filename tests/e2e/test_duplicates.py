@@ -78,7 +78,7 @@ def test_a_second_installation_finds_the_month_already_paid_in_the_case_systems_
         b.run_pass()
     with b.store.sessions() as session:
         item = session.scalars(select(WorkItem).where(WorkItem.application_id == resent)).one()
-        assert item.state == "REFERRED" and item.written_at is not None
+        assert item.state == "WITH_CASEWORKER" and item.written_at is not None
         assert {r["code"] for r in item.decision["reasons"]} == {"DUPLICATE_APPLICATION"}  # one per member paid elsewhere
     b.close()
     assert max(paid_person_months(world).values()) == 1

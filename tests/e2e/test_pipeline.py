@@ -50,7 +50,7 @@ def test_every_application_ends_written_or_referred_and_matches_casebot_decide(r
         items = {i.application_id: i for i in session.scalars(select(WorkItem))}
         latest = latest_answers(session, [i.id for i in items.values()])
         answers = {i.application_id: latest[i.id] for i in items.values()}
-    assert len(items) == 80 and {i.state for i in items.values()} <= {"WRITTEN", "REFERRED"}
+    assert len(items) == 80 and {i.state for i in items.values()} <= {"WRITTEN", "WITH_CASEWORKER"}
     granted = 0
     for application_id, record in records.items():
         [written] = record["decisions"]  # exactly one decision each
@@ -85,7 +85,7 @@ def test_a_second_run_changes_nothing_and_pays_nothing_twice(world):
     before = case_system_state(world)
     payments = CaseSystemClient(world.cases.url).payments()
     counts = worker.run_pass()
-    assert counts["intake"]["new"] == 0 and counts["decide"] == {"granted": 0, "referred": 0}
+    assert counts["intake"]["new"] == 0 and counts["decide"] == {"granted": 0, "referred": 0, "errors": 0}
     assert counts["write_back"]["written"] == 0
     assert case_system_state(world) == before
     assert CaseSystemClient(world.cases.url).payments() == payments
@@ -117,7 +117,7 @@ def test_a_failing_agency_waits_then_refers(world):
     requests.put(world.gateway.url + "/admin/faults", json={"agency_error_rate": 1.0}, timeout=5).raise_for_status()
     worker = world.worker(retry={"attempts": 2, "seconds": 1})
     counts = worker.run_pass()
-    assert counts["fetch"]["waiting"] == 5 and counts["decide"] == {"granted": 0, "referred": 0}
+    assert counts["fetch"]["waiting"] == 5 and counts["decide"] == {"granted": 0, "referred": 0, "errors": 0}
     import time
 
     time.sleep(1.2)
@@ -224,4 +224,15 @@ def test_a_recorded_decision_is_re_run_with_its_own_parameters_after_config_chan
             today = decide(item.application, latest_answers(session, [item.id])[item.id], changed, decided_at=recorded["decided_at"])
         differ += today != recorded
     assert differ >= len(grants)  # today's parameters would decide every grant differently: the re-run used the recorded ones
+    worker.close()
+
+
+def test_intake_takes_in_every_submitted_application_however_many_and_claims_a_batch_at_a_time(world):
+    world.seed(12, seed=16)
+    worker = world.worker(worker={"batch_size": 5})
+    counts = worker.run_pass()
+    assert counts["intake"]["new"] == 12 and counts["intake"]["claimed"] == 5  # all known at once, none starved
+    assert worker.run_pass()["intake"] == {"new": 0, "claimed": 5, "taken_by_others": 0, "claim_failed": 0, "errors": 0}
+    run_until_done(world, worker)
+    assert {r["status"] for r in case_system_state(world).values()} <= {"decided", "referred"}
     worker.close()

@@ -1,0 +1,38 @@
+"""One failure policy for every bot: an unexpected error while handling one item is that item's problem,
+not its batch's. The item's work is undone (a savepoint), the error is recorded on it (attempts, last
+error, kind APPLICATION: a bug or a surprise in its data), the batch goes on, and the item is tried again
+with the configured backoff; after the configured attempts it is FAILED, for a person.
+
+System errors (an outside system did not answer) and business errors (it refused) are the bots' own
+business and never reach here: they are expected, and each bot says what they mean."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from robots.bots.context import Context
+from robots.store.models import WorkItem
+from robots.store.queue import release
+from robots.workflow import State, move
+
+APPLICATION = "APPLICATION"
+
+
+def guarded(ctx: Context, session, item: WorkItem, work: Callable[[], str]) -> str:
+    """work()'s count key, or "errors" when it raised: then recorded on the item as above."""
+    try:
+        with session.begin_nested():
+            return work()
+    except Exception as e:  # noqa: BLE001  whatever it is, it stays with this item
+        ctx.log.exception("%s: unexpected error on %s (attempt %d)", ctx.run_id, item.application_id, item.attempts + 1)
+        release(item)
+        item.attempts += 1
+        item.last_error, item.error_kind = f"{type(e).__name__}: {e}"[:2000], APPLICATION
+        if item.attempts >= ctx.settings.retry.attempts:
+            move(ctx.store, session, item, State.FAILED, "failed", ctx.run_id, kind=APPLICATION, attempts=item.attempts,
+                 error=type(e).__name__)
+        else:
+            item.next_attempt_at = ctx.clock() + ctx.settings.retry.wait(item.attempts)
+            ctx.store.audit(session, "error", {"kind": APPLICATION, "attempt": item.attempts, "error": type(e).__name__},
+                            item.id, ctx.run_id)
+        return "errors"

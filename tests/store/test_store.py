@@ -1,0 +1,78 @@
+"""The store itself: reads never wait for a writing pass on SQLite, and a schema is changed only by
+`casebot migrate` (or on an empty store's first open)."""
+
+import subprocess
+import sys
+import threading
+
+import pytest
+from alembic import command
+from sqlalchemy import text
+
+from robots.status import status_report
+from robots.store import StoreOutOfDate, open_store
+from robots.store.db import _alembic, _engine
+
+
+def test_on_sqlite_status_answers_while_a_pass_holds_the_write_lock(tmp_path):
+    store = open_store(f"sqlite:///{tmp_path / 'casebot.sqlite3'}")
+    holding, release = threading.Event(), threading.Event()
+
+    def a_pass_writing():
+        with store.unit_of_work() as session:
+            session.execute(text("INSERT INTO runs (id, started_at, outcome, sample_seed, counts) VALUES ('r1', '2026-11-25', 'running', 1, '{}')"))
+            holding.set()
+            release.wait(60)
+
+    writer = threading.Thread(target=a_pass_writing)
+    writer.start()
+    holding.wait(10)
+    try:
+        report = status_report(store)  # blocked by the writer, this would fail with "database is locked"
+        assert "Work items by state:" in report and not release.is_set()
+    finally:
+        release.set()
+        writer.join()
+    assert "r1" in status_report(store)  # and after the pass commits, its run is there
+    store.engine.dispose()
+
+
+def test_an_older_store_is_refused_until_casebot_migrate(tmp_path):
+    url = f"sqlite:///{tmp_path / 'casebot.sqlite3'}"
+    engine = _engine(url)
+    config = _alembic()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0003")
+    engine.dispose()
+    with pytest.raises(StoreOutOfDate, match="has schema revision 0003; this casebot needs .*: run `casebot migrate`"):
+        open_store(url)
+    env = {"CASEBOT_DATABASE_URL": url, "PATH": ""}
+    status = subprocess.run([sys.executable, "-m", "robots", "status"], env=env, capture_output=True, text=True, timeout=60)
+    assert status.returncode == 2 and status.stderr.count("\n") == 1 and "run `casebot migrate`" in status.stderr
+    migrated = subprocess.run([sys.executable, "-m", "robots", "migrate"], env=env, capture_output=True, text=True, timeout=60)
+    assert migrated.returncode == 0 and "store schema: 0003 ->" in migrated.stdout
+    store = open_store(url)
+    store.engine.dispose()
+    again = subprocess.run([sys.executable, "-m", "robots", "migrate"], env=env, capture_output=True, text=True, timeout=60)
+    assert "already the newest" in again.stdout
+
+
+def test_migrating_names_a_written_back_referral_with_caseworker(tmp_path):
+    url = f"sqlite:///{tmp_path / 'casebot.sqlite3'}"
+    engine = _engine(url)
+    config = _alembic()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0003")
+        for n, (state, written) in enumerate((("REFERRED", "2026-11-20"), ("REFERRED", None), ("WRITTEN", "2026-11-20"))):
+            connection.execute(text(
+                "INSERT INTO work_items (application_id, period, state, submitted_at, deadline, attempts, created_at, updated_at, written_at)"
+                " VALUES (:a, '2023-11', :s, '2026-11-19', '2026-11-20', 0, '2026-11-19', '2026-11-19', :w)"), {"a": f"A-{n}", "s": state, "w": written})
+    engine.dispose()
+    subprocess.run([sys.executable, "-m", "robots", "migrate"], env={"CASEBOT_DATABASE_URL": url, "PATH": ""}, check=True, capture_output=True)
+    store = open_store(url)
+    with store.sessions() as session:
+        states = [s for (s,) in session.execute(text("SELECT state FROM work_items ORDER BY application_id"))]
+    store.engine.dispose()
+    assert states == ["WITH_CASEWORKER", "REFERRED", "WRITTEN"]
