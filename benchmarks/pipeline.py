@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import requests  # noqa: E402
 import robot  # noqa: E402
 
-from connectors.casesystem.client import CaseSystemClient  # noqa: E402
+from connectors.casesystem.standin import StandIn  # noqa: E402
 from connectors.serving import StubProcess  # noqa: E402
 from connectors.ssbtek.client import GatewayClient  # noqa: E402
 from robots.config import load_seed_mix, load_settings, with_urls  # noqa: E402
@@ -47,7 +47,7 @@ def world(folder: Path, n: int, seed: int, latency: int, cap: int):
     cases = StubProcess("casesystem", folder / "casesystem.sqlite3").start()
     apps = population(n, seed, "2023-11", load_seed_mix())
     with GatewayClient(gateway.url) as client:
-        seed_stubs(apps, seed, CaseSystemClient(cases.url), client)
+        seed_stubs(apps, seed, StandIn(cases.url), client)
     persons = sum(len(a.application["household"]["members"]) for a in apps)
     os.environ.update(CASEBOT_SSBTEK_URL=gateway.url, CASEBOT_CASESYSTEM_URL=cases.url, CASEBOT_DATABASE_URL=f"sqlite:///{folder / 'casebot.sqlite3'}")
     return gateway, cases, persons

@@ -228,7 +228,7 @@ def seed(count: int, seed: int, period: str, mix: Path | None, casesystem_url: s
     Start the stubs first (casebot stub ssbtek, casebot stub casesystem). Seeding the same seed again
     files nothing twice.
     """
-    from connectors.casesystem.client import CaseSystemClient
+    from connectors.casesystem.standin import StandIn
     from connectors.errors import ConnectorError
     from connectors.ssbtek.client import GatewayClient
     from robots.config import load_seed_mix
@@ -242,7 +242,7 @@ def seed(count: int, seed: int, period: str, mix: Path | None, casesystem_url: s
         cases = population(count, seed, period, load_seed_mix(mix))
     except ConfigError as e:
         fail(str(e))
-    casesystem = CaseSystemClient(casesystem_url or _url("casesystem"))
+    casesystem = StandIn(casesystem_url or _url("casesystem"))
     try:
         with GatewayClient(ssbtek_url or _url("ssbtek")) as gateway, click.progressbar(
             length=count, label=f"Seeding {count} applications for {period}", file=click.get_text_stream("stderr")

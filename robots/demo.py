@@ -18,7 +18,7 @@ from pathlib import Path
 import click
 from sqlalchemy import select
 
-from connectors.casesystem.client import CaseSystemClient
+from connectors.casesystem.standin import StandIn
 from connectors.serving import DATA_DIR, StubProcess
 from connectors.ssbtek.client import GatewayClient
 from robots.bots.sla_watch import OPEN
@@ -60,7 +60,7 @@ def run_demo(count: int, seed: int, period: str) -> None:
         with GatewayClient(gateway_stub.url) as gateway, click.progressbar(
             length=count, label=f"Seeding {count} synthetic applications", file=click.get_text_stream("stderr")
         ) as bar:
-            seed_stubs(cases, seed, CaseSystemClient(cases_stub.url), gateway, progress=bar.update)
+            seed_stubs(cases, seed, StandIn(cases_stub.url), gateway, progress=bar.update)
 
         store = open_store()
         started, runs = time.perf_counter(), []

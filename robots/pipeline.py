@@ -84,7 +84,7 @@ class Worker:
 
     def close(self) -> None:
         self.gateway.close()
-        self.casesystem.http.close()
+        self.casesystem.close()
         self.store.engine.dispose()
 
     def start_run(self, run_id: str | None = None, log_dir: Path | None = None) -> tuple[Context, RunLock]:

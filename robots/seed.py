@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 
-from connectors.casesystem.client import CaseSystemClient
+from connectors.casesystem.standin import StandIn
 from connectors.ssbtek.client import GatewayClient
 from robots.rules.periods import previous_month
 from robots.synthetic import SeedCase
 
 
-def seed_stubs(cases: list[SeedCase], seed: int, casesystem: CaseSystemClient, gateway: GatewayClient,
+def seed_stubs(cases: list[SeedCase], seed: int, casesystem: StandIn, gateway: GatewayClient,
                progress: Callable[[int], None] = lambda n: None) -> dict[str, object]:
     """File every case; returns the application ids in order and the mix that was seeded."""
     gateway.store_population([a for c in cases for a in c.answers])

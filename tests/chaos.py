@@ -35,7 +35,7 @@ from pathlib import Path
 import requests
 from sqlalchemy import func, select
 
-from connectors.casesystem.client import CaseSystemClient
+from connectors.casesystem.standin import StandIn
 from robots.store import AuditEvent, open_store
 from tests.worlds import World, world_in
 
@@ -53,7 +53,7 @@ class Ledger:
 
 
 def ledger(world: World) -> Ledger:
-    cases = CaseSystemClient(world.cases.url)
+    cases = StandIn(world.cases.url)
     decisions, extra, paid_twice, person_months, filed = {}, 0, 0, Counter(), 0
     for status in ("decided", "referred", "submitted", "claimed"):
         for summary in cases.applications(status):
@@ -88,7 +88,7 @@ def _run(world: World, **kwargs) -> subprocess.Popen:
 
 def waiting(world: World) -> int:
     """Work items open in the store, and applications the case system holds that no robot has taken yet."""
-    return world.open_items() + sum(1 for _ in CaseSystemClient(world.cases.url).applications("submitted"))
+    return world.open_items() + sum(1 for _ in StandIn(world.cases.url).applications("submitted"))
 
 
 def run_until_done(world: World, within: float = FINISH_WITHIN) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, select, text
 
-from connectors.casesystem.client import CaseSystemClient
+from connectors.casesystem.standin import StandIn
 from connectors.serving import StubProcess
 from connectors.ssbtek.client import GatewayClient
 from robots.bots.sla_watch import OPEN
@@ -50,7 +50,7 @@ class World:
     def seed(self, count: int, seed: int = 1):
         cases = population(count, seed, "2023-11", load_seed_mix())
         with GatewayClient(self.gateway.url) as gateway:
-            seed_stubs(cases, seed, CaseSystemClient(self.cases.url), gateway)
+            seed_stubs(cases, seed, StandIn(self.cases.url), gateway)
         return cases
 
     def open_items(self) -> int:

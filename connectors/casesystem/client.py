@@ -1,22 +1,43 @@
-"""Client for the case system. Every write is idempotent: a submission carries an Idempotency-Key, a
-claim by the same robot is the same claim, a decision is put under its own id."""
+"""Client for the case system: the robot's side of it, the CaseSystem port (robots/ports.py) over HTTP.
+Every write is idempotent: a claim by the same robot instance is the same claim, a decision is put under
+its own id. The stand-in's other users (the e-service's submissions, seeding, tests) are in standin.py."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from connectors.http import CallPolicy, HttpClient
 
 
 class CaseSystemClient:
+    """Concurrency is the client's own: the batch calls (claim_many, put_many) run on its pool of
+    `max_concurrency` threads and hand each result back as it comes."""
+
     def __init__(self, base_url: str, *, policy: CallPolicy | None = None, max_concurrency: int = 8):
         self.http = HttpClient(base_url, name="casesystem", policy=policy, max_concurrency=max_concurrency)
+        self._pool = ThreadPoolExecutor(max_workers=max_concurrency, thread_name_prefix="casesystem")
 
-    def submit(self, application: dict, idempotency_key: str) -> str:
-        """File an application as the e-service does; the same key again returns the same id."""
-        _, body = self.http.call("POST", "/applications", json=application, headers={"Idempotency-Key": idempotency_key},
-                                 safe_to_repeat=True, ok=(200, 201))
-        return body["application_id"]  # type: ignore[index]
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self.http.close()
+
+    def _each(self, call: Callable, args: Sequence[tuple]) -> Iterator[tuple[int, object, Exception | None]]:
+        """(index, result, None) or (index, None, error) for each call, in the order they finish."""
+        futures = {self._pool.submit(call, *a): i for i, a in enumerate(args)}
+        for future in as_completed(futures):
+            try:
+                yield futures[future], future.result(), None
+            except Exception as e:  # noqa: BLE001 - handed to the bot, which knows what each error means
+                yield futures[future], None, e
+
+    def claim_many(self, claims: Sequence[tuple[str, str | None]], robot: str, lease_seconds: int) -> Iterator[tuple[int, object, Exception | None]]:
+        """Claim each (application id, earlier claimant to take over or None); (index, record or None, error or None)."""
+        return self._each(lambda application_id, replaces: self.claim(application_id, robot, lease_seconds, replaces), claims)
+
+    def put_many(self, writes: Sequence[tuple[str, str, dict]]) -> Iterator[tuple[int, object, Exception | None]]:
+        """Put each (application id, decision id, decision); (index, recorded now or None, error or None)."""
+        return self._each(self.put_decision, writes)
 
     def applications(self, status: str = "submitted", page_size: int = 100) -> Iterator[dict]:
         """Every application with the status, oldest first, fetched a page at a time."""
@@ -48,16 +69,3 @@ class CaseSystemClient:
         status, _ = self.http.call("PUT", f"/applications/{application_id}/decisions/{decision_id}", json=decision,
                                    safe_to_repeat=True, ok=(200, 201))
         return status == 201
-
-    def payments(self, *, household: str | None = None, application_id: str | None = None) -> dict:
-        params = {k: v for k, v in (("household", household), ("application_id", application_id)) if v}
-        _, body = self.http.call("GET", "/payments", params=params | {"limit": 10_000}, safe_to_repeat=True)
-        return body  # type: ignore[return-value]
-
-    def household_history(self, personnummer: str) -> dict:
-        _, body = self.http.call("GET", f"/households/{personnummer}/history", safe_to_repeat=True)
-        return body  # type: ignore[return-value]
-
-    def set_household_history(self, personnummer: str, history: dict) -> None:
-        """Seeding only: what the case system's records would say about the household."""
-        self.http.call("PUT", f"/admin/households/{personnummer}/history", json=history, safe_to_repeat=True)

@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from connectors.casesystem.client import CaseSystemClient
-from connectors.ssbtek.client import RegisterGateway
+from robots.ports import CaseSystem, RegisterGateway
 from robots.config import Settings
 from robots.rules.parameters import Parameters
 from robots.store import Store
@@ -19,7 +18,7 @@ from robots.store.models import utcnow
 @dataclass
 class Context:
     store: Store
-    casesystem: CaseSystemClient
+    casesystem: CaseSystem
     gateway: RegisterGateway
     params: Parameters
     settings: Settings

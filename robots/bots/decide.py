@@ -12,7 +12,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from robots.bots.concurrently import in_batches
+from robots.bots.batches import in_batches
 from robots.bots.context import Context
 from robots.bots.failures import guarded
 from robots.decide import decide as decide_application

@@ -10,10 +10,9 @@ from datetime import timedelta
 
 from sqlalchemy import insert
 
-from connectors.errors import ConnectorError
-from connectors.ssbtek.client import HouseholdAnswers, HouseholdRequest
-from robots.bots.concurrently import in_batches
+from robots.bots.batches import in_batches
 from robots.bots.context import Context
+from robots.ports import HouseholdAnswers, HouseholdRequest
 from robots.rules.parameters import AGENCIES, Parameters
 from robots.store.models import RegisterAnswer, WorkItem
 from robots.store.queue import lease, take_claims
@@ -44,12 +43,11 @@ def fetch(ctx: Context) -> dict[str, int]:
     with ctx.store.unit_of_work() as session:
         items = lease(session, [State.CLAIMED, State.WAITING], **ctx.lease_args())
         earlier = take_claims([i for i in items if i.state == State.WAITING], ctx.robot)
-    for item in items:  # keep the case system's hold while the item is ours
-        if item.state == State.WAITING:
-            try:
-                ctx.casesystem.claim(item.application_id, ctx.robot, ctx.settings.worker.claim_seconds, replaces=earlier[item.id])
-            except ConnectorError as e:
-                ctx.log.warning("fetch: could not renew the claim of %s: %s", item.application_id, e)
+    waiting = [i for i in items if i.state == State.WAITING]  # keep the case system's hold while the item is ours
+    renewals = ctx.casesystem.claim_many([(i.application_id, earlier[i.id]) for i in waiting], ctx.robot, ctx.settings.worker.claim_seconds)
+    for i, _, error in renewals:
+        if error is not None:
+            ctx.log.warning("fetch: could not renew the claim of %s: %s", waiting[i].application_id, error)
     for batch in in_batches(ctx.gateway.fetch_each([request_for(i.application, ctx.params) for i in items])):
         with ctx.store.unit_of_work() as session:
             _record(ctx, session, [(items[i], result) for i, result in batch], counts)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from connectors.errors import Conflict, ConnectorError, NotFound
-from robots.bots.concurrently import concurrently, in_batches
+from robots.bots.batches import in_batches
 from robots.bots.context import Context
 from robots.bots.failures import guarded
 from robots.bots.sla import deadline_for
@@ -50,11 +50,10 @@ def intake(ctx: Context) -> dict[str, int]:
     with ctx.store.unit_of_work() as session:
         items = lease(session, [State.NEW], **ctx.lease_args())
         earlier = take_claims(items, ctx.robot)  # written before the claim: a crash in between still knows who claimed
-    claim = lambda item: ctx.casesystem.claim(item.application_id, ctx.robot, ctx.settings.worker.claim_seconds,  # noqa: E731
-                                              replaces=earlier[item.id])
-    for batch in in_batches(concurrently(claim, items, ctx.casesystem.http.max_concurrency)):
+    claims = ctx.casesystem.claim_many([(i.application_id, earlier[i.id]) for i in items], ctx.robot, ctx.settings.worker.claim_seconds)
+    for batch in in_batches(claims):
         with ctx.store.unit_of_work() as session:
-            for item, (_, record, error) in zip(reload(session, [b[0] for b in batch]), batch):
+            for item, (_, record, error) in zip(reload(session, [items[b[0]] for b in batch]), batch):
                 counts[guarded(ctx, session, item, lambda item=item, record=record, error=error: _record_claim(ctx, session, item, record, error))] += 1
     return counts
 

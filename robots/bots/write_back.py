@@ -1,6 +1,6 @@
 """Write back: the stored decision to the case system, under its own id. The case system records a
 decision id once and pays it once, so a write that is repeated after a crash changes nothing.
-A system error is retried at a later pass; a refusal (another decision exists, the decision is
+A system error is retried at a later pass, with backoff, at most `[retry] attempts` times; a refusal (another decision exists, the decision is
 refused as invalid) is a business problem: the item fails and a person looks."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy import delete
 
 from connectors.errors import Conflict, ConnectorError, Rejected
-from robots.bots.concurrently import concurrently, in_batches
+from robots.bots.batches import in_batches
 from robots.bots.context import Context
 from robots.bots.failures import guarded
 from robots.store.models import PersonMonth, WorkItem
@@ -20,10 +20,10 @@ def write_back(ctx: Context) -> dict[str, int]:
     counts = {"written": 0, "referred": 0, "already_there": 0, "paid_elsewhere": 0, "failed": 0, "retry": 0, "errors": 0}
     with ctx.store.unit_of_work() as session:
         items = lease(session, TO_WRITE, **ctx.lease_args())
-    put = lambda item: ctx.casesystem.put_decision(item.application_id, item.decision_id, item.decision)  # noqa: E731
-    for batch in in_batches(concurrently(put, items, ctx.casesystem.http.max_concurrency)):
+    writes = ctx.casesystem.put_many([(i.application_id, i.decision_id, i.decision) for i in items])
+    for batch in in_batches(writes):
         with ctx.store.unit_of_work() as session:
-            for item, (_, recorded_now, error) in zip(reload(session, [b[0] for b in batch]), batch):
+            for item, (_, recorded_now, error) in zip(reload(session, [items[b[0]] for b in batch]), batch):
                 counts[guarded(ctx, session, item, lambda item=item, r=recorded_now, e=error: _record_write(ctx, session, item, r, e))] += 1
                 counts["already_there"] += recorded_now is False
     return counts
@@ -47,6 +47,10 @@ def _record_write(ctx: Context, session, it: WorkItem, recorded_now: bool | None
         return "failed"
     if isinstance(error, ConnectorError):
         it.attempts, it.last_error, it.error_kind = it.attempts + 1, str(error), "SYSTEM"
+        if it.attempts >= ctx.settings.retry.attempts:  # capped as fetch is: a person looks, and can send it again
+            move(ctx.store, session, it, State.FAILED, "write back gave up", ctx.run_id, attempts=it.attempts, why=str(error))
+            ctx.log.error("write back: gave up on %s after %d attempts: %s; a person must look", it.application_id, it.attempts, error)
+            return "failed"
         it.next_attempt_at = ctx.clock() + ctx.settings.retry.wait(it.attempts)
         return "retry"
     if error is not None:

@@ -3,7 +3,7 @@
 import pytest
 import requests
 
-from connectors.casesystem.client import CaseSystemClient
+from connectors.casesystem.standin import StandIn
 from connectors.http import CallPolicy
 from connectors.serving import StubProcess
 from connectors.ssbtek.client import GatewayClient
@@ -45,4 +45,4 @@ def gateway(gateway_stub):
 
 @pytest.fixture
 def casesystem(casesystem_stub):
-    return CaseSystemClient(casesystem_stub.url, policy=FAST)
+    return StandIn(casesystem_stub.url, policy=FAST)

@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 import requests
 
-from connectors.casesystem.client import CaseSystemClient
+from connectors.casesystem.standin import StandIn
 from connectors.casesystem.server import SCHEMA_VERSION, migrate
 from connectors.errors import Conflict, NotFound, Rejected
 from connectors.serving import StubProcess
@@ -360,12 +360,12 @@ def test_a_database_with_the_old_households_table_is_migrated_on_start(tmp_path)
     old_database(path, applicant)
     for _ in range(2):  # and starting again on the migrated database changes nothing
         with StubProcess("casesystem", path) as stub:
-            casesystem = CaseSystemClient(stub.url)
+            casesystem = StandIn(stub.url)
             history = casesystem.household_history(applicant)
             assert (history["consecutive_months_on_assistance"], history["jobbstimulans_since"], history["last_period"]) == (7, None, "2023-10")
             assert "jobbstimulans_months_used" not in history
     with StubProcess("casesystem", path) as stub:
-        casesystem = CaseSystemClient(stub.url)
+        casesystem = StandIn(stub.url)
         filed = grant_month(casesystem, "1985-06-15", 950, "2023-11", "migrated-1", jobbstimulans=700)
         assert filed == {"consecutive_months_on_assistance": 7, "previous_rent": 4000, "previous_members": [applicant]}
         history = casesystem.household_history(applicant)

@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 import requests
 
-from connectors.casesystem.client import CaseSystemClient
+from connectors.casesystem.standin import StandIn
 from connectors.serving import StubProcess
 from connectors.ssbtek.client import GatewayClient
 from robots.config import load_seed_mix
@@ -32,7 +32,7 @@ def seed(stubs, n, s):
 def snapshot(stubs) -> list:
     """Everything both stubs hold about each application, without the time it was filed."""
     gateway_stub, cases_stub = stubs
-    cases = CaseSystemClient(cases_stub.url)
+    cases = StandIn(cases_stub.url)
     with GatewayClient(gateway_stub.url) as gateway:
         out = []
         for item in cases.applications():

@@ -8,7 +8,7 @@ from collections import Counter
 
 from sqlalchemy import select
 
-from connectors.casesystem.client import CaseSystemClient
+from connectors.casesystem.standin import StandIn
 from robots.bots.intake import intake
 from robots.store import WorkItem
 from tests.e2e.test_pipeline import case_system_state, run_until_done
@@ -36,7 +36,7 @@ def duplicate_reasons(world) -> dict[str, list[str]]:
 
 def test_the_same_household_applying_twice_and_a_couple_applying_separately_are_paid_once(world):
     seeded = world.seed(30, seed=8)
-    cases = CaseSystemClient(world.cases.url)
+    cases = StandIn(world.cases.url)
     couple = clean_with_partner(seeded)
     again = copy.deepcopy(couple.application)
     # the very same form sent twice under other keys: the case system files it once
@@ -71,7 +71,7 @@ def test_a_second_installation_finds_the_month_already_paid_in_the_case_systems_
     clean = next(c for c in seeded if c.reason is None)
     again = copy.deepcopy(clean.application)
     again["message"] = "Andra gången."
-    resent = CaseSystemClient(world.cases.url).submit(again, idempotency_key="installation-b")
+    resent = StandIn(world.cases.url).submit(again, idempotency_key="installation-b")
 
     b = world.worker(database_url=f"sqlite:///{tmp_path / 'b.sqlite3'}")
     for _ in range(3):
@@ -82,7 +82,7 @@ def test_a_second_installation_finds_the_month_already_paid_in_the_case_systems_
         assert {r["code"] for r in item.decision["reasons"]} == {"DUPLICATE_APPLICATION"}  # one per member paid elsewhere
     b.close()
     assert max(paid_person_months(world).values()) == 1
-    assert CaseSystemClient(world.cases.url).get(resent)["payments"] == []
+    assert StandIn(world.cases.url).get(resent)["payments"] == []
 
 
 def test_two_instances_with_the_same_robot_id_are_two_claimants(world, tmp_path):

@@ -6,7 +6,7 @@ pass raises."""
 import pytest
 import requests
 
-from connectors.casesystem.client import CaseSystemClient
+from connectors.casesystem.standin import StandIn
 from connectors.ssbtek.client import GatewayClient
 from tests.hostile import CORPUS
 
@@ -34,7 +34,7 @@ def test_every_fileable_hostile_application_ends_with_one_decision_and_no_grant(
             break
     assert world.open_items() == 0
 
-    cases = CaseSystemClient(world.cases.url)
+    cases = StandIn(world.cases.url)
     for application_id, case in filed.items():
         record = cases.get(application_id)
         assert len(record["decisions"]) == 1, (case.name, record["status"], record["decisions"])

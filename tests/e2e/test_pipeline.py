@@ -9,7 +9,7 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from connectors.casesystem.client import CaseSystemClient
+from connectors.casesystem.standin import StandIn
 from robots.store import Run, WorkItem
 from robots.store.queue import latest_answers
 from robots.config import load_parameters
@@ -27,7 +27,7 @@ def run_until_done(world, worker, passes=10):
 
 
 def case_system_state(world):
-    cases = CaseSystemClient(world.cases.url)
+    cases = StandIn(world.cases.url)
     records = {}
     for status in ("submitted", "claimed", "referred", "decided"):
         for item in cases.applications(status):
@@ -73,7 +73,7 @@ def test_every_application_ends_written_or_referred_and_matches_casebot_decide(r
     invalid = [a for a, case in by_id.items() if case.reason == "INVALID_APPLICATION"]
     assert invalid and all(answers[a] == [] for a in invalid)
     assert all(answers[a] for a, case in by_id.items() if case.reason is None)
-    assert CaseSystemClient(world.cases.url).payments()["count"] == granted
+    assert StandIn(world.cases.url).payments()["count"] == granted
     assert store.verify_audit_chain() is None
     worker.close()
 
@@ -83,12 +83,12 @@ def test_a_second_run_changes_nothing_and_pays_nothing_twice(world):
     worker = world.worker()
     run_until_done(world, worker)
     before = case_system_state(world)
-    payments = CaseSystemClient(world.cases.url).payments()
+    payments = StandIn(world.cases.url).payments()
     counts = worker.run_pass()
     assert counts["intake"]["new"] == 0 and counts["decide"] == {"granted": 0, "referred": 0, "errors": 0}
     assert counts["write_back"]["written"] == 0
     assert case_system_state(world) == before
-    assert CaseSystemClient(world.cases.url).payments() == payments
+    assert StandIn(world.cases.url).payments() == payments
     worker.close()
 
 
@@ -100,7 +100,7 @@ def test_each_written_decision_equals_the_decide_command(world, tmp_path):
         items = list(session.scalars(select(WorkItem)))
         answers = latest_answers(session, [i.id for i in items])
     for item in items:
-        record = CaseSystemClient(world.cases.url).get(item.application_id)
+        record = StandIn(world.cases.url).get(item.application_id)
         (tmp_path / "a.json").write_text(json.dumps(record["application"]), encoding="utf-8")
         (tmp_path / "r.json").write_text(json.dumps(answers[item.id]), encoding="utf-8")
         result = subprocess.run([sys.executable, "-m", "robots", "decide", tmp_path / "a.json", "--registry", tmp_path / "r.json"],
@@ -138,7 +138,7 @@ def test_a_refused_write_back_fails_the_item_for_a_person(world):
     from robots.bots.write_back import write_back
 
     world.seed(2, seed=7)
-    cases = CaseSystemClient(world.cases.url)
+    cases = StandIn(world.cases.url)
     worker = world.worker()
     ctx, lock = worker.start_run()
     intake(ctx), fetch(ctx), decide(ctx)

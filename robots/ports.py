@@ -1,0 +1,37 @@
+"""The worker's ports: what the bots need of the two outside systems, and nothing more. Batch-shaped: a
+bot hands over many items and gets each one's result (or error) back as it comes, so each adapter owns
+its concurrency — threads for HTTP, one session for a browser working the case system's pages.
+
+Adapters: connectors/casesystem/client.py and connectors/ssbtek/client.py (HTTP); tests/fakes.py (in
+memory, for the bots' unit tests). The stand-in's other calls (submissions, seeding) are not the robot's
+and live apart (connectors/casesystem/standin.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Protocol
+
+from connectors.ssbtek.client import HouseholdAnswers, HouseholdRequest, RegisterGateway
+
+__all__ = ["CaseSystem", "HouseholdAnswers", "HouseholdRequest", "RegisterGateway"]
+
+
+class CaseSystem(Protocol):
+    """Errors are connectors.errors: Unavailable/BadAnswer (try later), Conflict/NotFound/Rejected (it refused)."""
+
+    def applications(self, status: str = "submitted", page_size: int = 100) -> Iterator[dict]:
+        """Summaries (application_id, period, received_at) of every application with the status, oldest first."""
+        ...
+
+    def claim_many(self, claims: Sequence[tuple[str, str | None]], robot: str,
+                   lease_seconds: int) -> Iterator[tuple[int, object, Exception | None]]:
+        """Claim each (application id, earlier claimant this one takes over, or None) for `robot`;
+        (index, the application's record with its history, or None; error or None), as each comes."""
+        ...
+
+    def put_many(self, writes: Sequence[tuple[str, str, dict]]) -> Iterator[tuple[int, object, Exception | None]]:
+        """Record each (application id, decision id, decision); (index, True when recorded now and False
+        when it was already there, or None; error or None), as each comes."""
+        ...
+
+    def close(self) -> None: ...

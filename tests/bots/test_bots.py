@@ -1,0 +1,178 @@
+"""Every bot against in-memory fakes of the case system and the gateway (tests/fakes.py), a real store
+on a temporary SQLite file, and a clock the test moves: retries and deadlines without waiting."""
+
+import logging
+import random
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+import robots.bots.decide
+from robots.bots.context import Context
+from robots.bots.decide import decide
+from robots.bots.fetch import fetch
+from robots.bots.intake import intake
+from robots.bots.sample import sample
+from robots.bots.sla_watch import sla_watch
+from robots.bots.write_back import write_back
+from robots.config import load_settings
+from robots.store import WorkItem, open_store
+from robots.synthetic import case_for
+from tests.conftest import PARAMS
+from tests.fakes import FakeCaseSystem, FakeGateway
+
+
+@dataclass
+class Bench:
+    ctx: Context
+    cases: FakeCaseSystem
+    gateway: FakeGateway
+    clock: list
+
+    def advance(self, **delta) -> None:
+        self.clock[0] += timedelta(**delta)
+
+    def file(self, application_id: str, reason: str | None = None, seed: int = 1) -> dict:
+        application, answers = case_for(random.Random(seed), application_id, "2023-11", reason)
+        self.cases.file(application)
+        self.gateway.answers.update({a["personnummer"]: a for a in answers})
+        return application
+
+    def items(self) -> dict[str, WorkItem]:
+        with self.ctx.store.sessions() as session:
+            return {i.application_id: i for i in session.scalars(select(WorkItem))}
+
+    def through(self, *bots) -> None:
+        for bot in bots:
+            bot(self.ctx)
+
+
+@pytest.fixture
+def bench(tmp_path):
+    settings = load_settings()
+    settings = settings.model_copy(update={"retry": settings.retry.model_copy(update={"attempts": 2, "seconds": 60})})
+    store = open_store(f"sqlite:///{tmp_path / 'casebot.sqlite3'}")
+    clock = [datetime(2023, 10, 24, 9, 0, tzinfo=UTC)]
+    cases, gateway = FakeCaseSystem(), FakeGateway()
+    yield Bench(Context(store, cases, gateway, PARAMS, settings, "run-1", 7, "bench-1", clock=lambda: clock[0]), cases, gateway, clock)
+    store.engine.dispose()
+
+
+ALL = (intake, fetch, decide, sample, write_back)
+
+
+def test_a_clean_application_is_granted_written_and_paid_once(bench):
+    bench.file("A-1")
+    bench.through(*ALL)
+    item = bench.items()["A-1"]
+    assert (item.state, item.outcome, item.claimed_by) == ("WRITTEN", "granted", "casebot@bench-1")
+    assert item.decision["decided_by"] == "robot:casebot@bench-1" and item.decision["decided_at"] == "2023-10-24T11:00:00+02:00"
+    assert bench.cases.payments == [("A-1", item.amount)]
+    bench.through(*ALL)  # a second pass finds nothing to do
+    assert bench.cases.payments == [("A-1", item.amount)]
+
+
+def test_intake_withdraws_what_another_robot_holds_and_claims_the_rest(bench):
+    for n in range(3):
+        bench.file(f"A-{n}", seed=n)
+    bench.cases.records["A-1"]["claimed_by"] = "casebot@another-host"  # took it between our listing and our claim
+    counts = intake(bench.ctx)
+    assert counts == {"new": 3, "claimed": 2, "taken_by_others": 1, "claim_failed": 0, "errors": 0}
+    items = bench.items()
+    assert (items["A-1"].state, items["A-1"].error_kind) == ("WITHDRAWN", "BUSINESS")
+    assert {items["A-0"].state, items["A-2"].state} == {"CLAIMED"}
+
+
+def test_a_failing_agency_waits_with_backoff_then_the_rules_refer(bench):
+    application = bench.file("A-1")
+    bench.gateway.failing.add(application["household"]["members"][0]["personnummer"])
+    bench.through(intake, fetch)
+    item = bench.items()["A-1"]
+    assert (item.state, item.attempts, item.error_kind) == ("WAITING", 1, "SYSTEM")
+    assert fetch(bench.ctx) == {"ready": 0, "waiting": 0, "given_up": 0}  # not before its time
+    bench.advance(seconds=61)
+    assert fetch(bench.ctx)["given_up"] == 1  # the second of two attempts
+    decide(bench.ctx)
+    item = bench.items()["A-1"]
+    assert item.outcome == "referred" and [r["code"] for r in item.decision["reasons"]] == ["REGISTRY_UNAVAILABLE"]
+
+
+def test_a_poison_item_fails_alone_after_its_attempts(bench, monkeypatch):
+    for n in range(3):
+        bench.file(f"A-{n}", seed=n)
+    real = robots.bots.decide.decide_application
+
+    def choke_on_a_1(application, *args, **kwargs):
+        if application["application_id"] == "A-1":
+            raise ValueError("a surprise in the data")
+        return real(application, *args, **kwargs)
+
+    monkeypatch.setattr(robots.bots.decide, "decide_application", choke_on_a_1)
+    bench.through(intake, fetch)
+    assert decide(bench.ctx)["errors"] == 1
+    items = bench.items()
+    assert items["A-1"].state == "READY" and {items["A-0"].state, items["A-2"].state} <= {"DECIDED", "REFERRED"}
+    assert decide(bench.ctx)["errors"] == 0  # waits for its backoff, not retried at once
+    bench.advance(seconds=61)
+    assert decide(bench.ctx)["errors"] == 1
+    item = bench.items()["A-1"]
+    assert (item.state, item.error_kind, item.attempts, item.last_error) == ("FAILED", "APPLICATION", 2, "ValueError: a surprise in the data")
+
+
+def test_write_back_retries_an_outage_with_backoff_then_gives_up_for_a_person(bench):
+    bench.file("A-1")
+    bench.through(intake, fetch, decide)
+    bench.cases.down = True
+    assert write_back(bench.ctx)["retry"] == 1
+    bench.advance(seconds=61)
+    assert write_back(bench.ctx)["failed"] == 1
+    item = bench.items()["A-1"]
+    assert (item.state, item.error_kind, item.attempts) == ("FAILED", "SYSTEM", 2)
+    assert bench.cases.payments == []
+
+
+def test_a_grant_the_ledger_already_pays_elsewhere_is_decided_again_and_referred(bench):
+    application = bench.file("A-1")
+    applicant = application["household"]["members"][0]["personnummer"].replace("-", "")
+    bench.cases.paid[(applicant, "2023-11")] = "EB-ELSEWHERE"
+    bench.through(intake, fetch, decide)
+    assert write_back(bench.ctx)["paid_elsewhere"] == 1
+    assert bench.items()["A-1"].state == "READY"
+    bench.through(decide, write_back)
+    item = bench.items()["A-1"]
+    assert item.state == "WITH_CASEWORKER" and [r["code"] for r in item.decision["reasons"]] == ["DUPLICATE_APPLICATION"]
+    assert "EB-ELSEWHERE" in item.decision["reasons"][0]["text"] and bench.cases.payments == []
+
+
+def test_two_applications_for_one_household_in_the_store_are_paid_once(bench):
+    first = bench.file("A-1")
+    bench.cases.file(first | {"application_id": "A-2", "message": "igen"})
+    bench.through(*ALL)
+    items = bench.items()
+    assert [items[a].outcome for a in ("A-1", "A-2")] == ["granted", "referred"]
+    assert {r["code"] for r in items["A-2"].decision["reasons"]} == {"DUPLICATE_APPLICATION"}
+    assert len(bench.cases.payments) == 1
+
+
+def test_an_application_past_its_deadline_is_reported(bench, caplog):
+    bench.file("A-1")
+    intake(bench.ctx)
+    assert sla_watch(bench.ctx) == {"overdue": 0}
+    bench.advance(days=4)
+    with caplog.at_level(logging.ERROR, logger="casebot.bots"):
+        assert sla_watch(bench.ctx) == {"overdue": 1}
+    assert "SLA BREACHED: A-1 (2023-11)" in caplog.text
+
+
+def test_the_stickprov_draws_a_share_of_grants_and_records_each_draw(bench):
+    for n in range(20):
+        bench.file(f"A-{n}", seed=100 + n)
+    bench.ctx.settings = bench.ctx.settings.model_copy(update={"sample": bench.ctx.settings.sample.model_copy(update={"share": 0.5})})
+    bench.through(intake, fetch, decide)
+    counts = sample(bench.ctx)
+    grants = [i for i in bench.items().values() if i.outcome == "granted"]
+    assert counts["drawn"] == len(grants) > 0 and all(i.sample_draw is not None for i in grants)
+    assert counts["sampled"] == sum(i.sampled for i in grants)
+    assert sample(bench.ctx) == {"drawn": 0, "sampled": 0}  # drawn once each
