@@ -151,11 +151,31 @@ def scheduler() -> None:
 
     from robots.config import load_settings
     from robots.scheduler import run_scheduler
+    from robots.store import StoreOutOfDate
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         run_scheduler(load_settings())
-    except ConfigError as e:
+    except (ConfigError, StoreOutOfDate) as e:
+        fail(str(e))
+
+
+@main.command()
+def worker() -> None:
+    """Run passes one after another, without a schedule, until SIGTERM or Ctrl-C.
+
+    For scale-out on a PostgreSQL store: start as many as it takes, on as many machines; leases keep them
+    apart. Each has its own runs in `casebot status`."""
+    import logging
+
+    from robots.config import load_settings
+    from robots.scheduler import run_worker
+    from robots.store import StoreOutOfDate
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        run_worker(load_settings())
+    except (ConfigError, StoreOutOfDate) as e:
         fail(str(e))
 
 

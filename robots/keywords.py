@@ -10,10 +10,10 @@ import atexit
 import shutil
 from pathlib import Path
 
-from robot.api import SkipExecution, logger
+from robot.api import logger
 from robot.libraries.BuiltIn import BuiltIn
 
-from robots.pipeline import LOGS, STEPS, AnotherRunIsActive, Worker, new_run_id
+from robots.pipeline import LOGS, STEPS, Worker, new_run_id
 
 _STEP = dict(STEPS)
 
@@ -43,20 +43,16 @@ class CasebotKeywords:
 
     def __init__(self) -> None:
         self.worker: Worker | None = None
-        self.ctx = self.lock = None
+        self.ctx = None
         self.counts: dict[str, dict] = {}
         self.errors: list[str] = []
 
     def start_run(self) -> None:
-        """Open the store and the connections and record the run. Skips every task when another run is active."""
+        """Open the store and the connections and record the run (runs of other workers may go on beside it)."""
         self.worker = Worker.from_config()
         variables = BuiltIn()
         run_id = variables.get_variable_value("${RUN_ID}") or new_run_id()
-        try:
-            self.ctx, self.lock = self.worker.start_run(run_id, Path(variables.get_variable_value("${OUTPUT_DIR}")))
-        except AnotherRunIsActive as e:
-            self.worker.close()
-            raise SkipExecution(str(e)) from None
+        self.ctx = self.worker.start_run(run_id, Path(variables.get_variable_value("${OUTPUT_DIR}")))
         logger.info(f"run {run_id}; store {self.worker.store.engine.url.render_as_string(hide_password=True)}")
         _keep_outputs_in_logs(run_id)
 
@@ -101,7 +97,7 @@ class CasebotKeywords:
         if self.worker is None or self.ctx is None:
             return
         failed = bool(self.errors) or BuiltIn().get_variable_value("${SUITE STATUS}") == "FAIL"
-        self.worker.finish_run(self.ctx, self.lock, self.counts, "failed" if failed else "ok",
+        self.worker.finish_run(self.ctx, self.counts, "failed" if failed else "ok",
                                "; ".join(self.errors) or (BuiltIn().get_variable_value("${SUITE MESSAGE}") if failed else None))
         self.worker.close()
-        self.worker = self.ctx = self.lock = None
+        self.worker = self.ctx = None

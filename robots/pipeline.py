@@ -2,7 +2,9 @@
 
 The steps in order: intake, fetch, decide, sample, write back, SLA watch. `casebot run` and the
 scheduler run a pass through the Robot Framework tasks in tasks/ (robots/keywords.py calls the steps
-below); tests and benchmarks may call `Worker.run_pass` directly. Either way, one run at a time.
+below); `casebot worker`, tests and benchmarks call `Worker.run_pass`. Either way a failed step is
+recorded and the next goes on. Many workers, each with its own runs and heartbeat, may share one store:
+leases alone keep them apart.
 """
 
 from __future__ import annotations
@@ -11,9 +13,10 @@ import logging
 import os
 import secrets
 import socket
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import update
@@ -30,7 +33,6 @@ from robots.bots.write_back import write_back
 from robots.config import Settings, load_parameters, load_settings
 from robots.rules.parameters import Parameters
 from robots.store import Run, Store, open_store
-from robots.store.lock import RunLock
 from robots.store.models import utcnow
 from robots.store.parameters import keep as keep_parameters
 
@@ -46,10 +48,8 @@ ROOT = Path(__file__).resolve().parent.parent
 LOGS = ROOT / "logs" / "runs"
 
 log = logging.getLogger("casebot.pipeline")
-
-
-class AnotherRunIsActive(Exception):
-    """Only one run at a time; the other one is still going."""
+HEARTBEAT = timedelta(seconds=10)
+HEARTBEAT_LAPSES = 6 * HEARTBEAT  # a run silent this long is dead
 
 
 def new_instance() -> str:
@@ -71,6 +71,7 @@ class Worker:
     gateway: GatewayClient
     params: Parameters = field(default_factory=load_parameters)
     instance: str = field(default_factory=new_instance)
+    _heartbeats: dict = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_config(cls, settings: Settings | None = None) -> Worker:
@@ -87,37 +88,76 @@ class Worker:
         self.casesystem.close()
         self.store.engine.dispose()
 
-    def start_run(self, run_id: str | None = None, log_dir: Path | None = None) -> tuple[Context, RunLock]:
-        lock = RunLock(self.store)
-        if not lock.acquire():
-            raise AnotherRunIsActive("another casebot run is active on this store; this one is skipped")
+    def start_run(self, run_id: str | None = None, log_dir: Path | None = None) -> Context:
+        """Record a run of this worker and keep its heartbeat. Many workers may run at once on one store:
+        leases are what keeps them apart. Another worker's run whose heartbeat lapsed died unfinished."""
         run_id = run_id or new_run_id()
         seed = secrets.randbits(31)
+        now = utcnow()
         with self.store.unit_of_work() as session:
-            # Holding the lock, any run still marked running died without finishing.
-            session.execute(update(Run).where(Run.outcome == "running").values(outcome="interrupted"))
-            session.add(Run(id=run_id, sample_seed=seed, counts={}, log_dir=str(log_dir) if log_dir else None))
+            session.execute(update(Run).where(Run.outcome == "running", Run.heartbeat_at < now - HEARTBEAT_LAPSES)
+                            .values(outcome="interrupted"))
+            session.add(Run(id=run_id, worker=self.instance, sample_seed=seed, counts={}, heartbeat_at=now,
+                            log_dir=str(log_dir) if log_dir else None))
             keep_parameters(session, self.params)  # so that any decision of this run can be re-run with its parameters
-        ctx = Context(self.store, self.casesystem, self.gateway, self.params, self.settings, run_id, seed, self.instance)
-        return ctx, lock
+        self._heartbeats[run_id] = Heartbeat(self.store, run_id).start()
+        return Context(self.store, self.casesystem, self.gateway, self.params, self.settings, run_id, seed, self.instance)
 
-    def finish_run(self, ctx: Context, lock: RunLock, counts: dict, outcome: str, error: str | None = None) -> None:
-        try:
-            with self.store.unit_of_work() as session:
-                run = session.get(Run, ctx.run_id)
-                run.finished_at, run.outcome, run.counts, run.error = utcnow(), outcome, counts, error
-        finally:
-            lock.release()
+    def finish_run(self, ctx: Context, counts: dict, outcome: str, error: str | None = None) -> None:
+        heartbeat = self._heartbeats.pop(ctx.run_id, None)
+        if heartbeat is not None:
+            heartbeat.stop()
+        with self.store.unit_of_work() as session:
+            run = session.get(Run, ctx.run_id)
+            run.finished_at, run.outcome, run.counts, run.error = utcnow(), outcome, counts, error
 
     def run_pass(self, run_id: str | None = None) -> dict[str, dict]:
-        """Every step once, in order; returns the counts of each."""
-        ctx, lock = self.start_run(run_id)
+        """Every step once, in order, as the Robot tasks run them: a step that fails is recorded and the
+        next goes on (their items wait for the next pass); returns the counts of each step that ran."""
+        ctx = self.start_run(run_id)
         counts: dict[str, dict] = {}
+        errors: list[str] = []
         try:
             for name, step in STEPS:
-                counts[name] = step(ctx)
+                try:
+                    counts[name] = step(ctx)
+                except Exception as e:  # noqa: BLE001  recorded on the run; the next step goes on
+                    log.exception("run %s: step %s failed", ctx.run_id, name)
+                    errors.append(f"{name}: {e!r}")
         except BaseException as e:
-            self.finish_run(ctx, lock, counts, "failed" if isinstance(e, Exception) else "interrupted", repr(e))
+            self.finish_run(ctx, counts, "interrupted", repr(e))
             raise
-        self.finish_run(ctx, lock, counts, "ok")
+        self.finish_run(ctx, counts, "failed" if errors else "ok", "; ".join(errors) or None)
+        if errors:
+            raise StepsFailed("; ".join(errors))
         return counts
+
+
+class StepsFailed(Exception):
+    """One or more steps of a pass failed (each is in the run's error and the log); the others ran."""
+
+
+class Heartbeat:
+    """A run's sign of life in the store, every HEARTBEAT, from a thread of its own: a run whose heartbeat
+    is older than HEARTBEAT_LAPSES died without finishing, and the next run to start marks it so."""
+
+    def __init__(self, store: Store, run_id: str):
+        self.store, self.run_id = store, run_id
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name=f"heartbeat-{run_id}", daemon=True)
+
+    def start(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def _beat(self) -> None:
+        while not self._stop.wait(HEARTBEAT.total_seconds()):
+            try:
+                with self.store.unit_of_work() as session:
+                    session.execute(update(Run).where(Run.id == self.run_id).values(heartbeat_at=utcnow()))
+            except Exception:  # noqa: BLE001  a missed beat is no reason to stop the run
+                log.warning("run %s: could not record its heartbeat", self.run_id, exc_info=True)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()

@@ -1,7 +1,10 @@
 """`casebot scheduler`: runs a pass on the configured schedule, on Swedish working days only.
 
-APScheduler 3 (pinned < 4). One job; max_instances=1 and the store's run lock keep it to one run at a
-time; coalesce folds missed runs into one; misfire_grace_time says how late a run may still start.
+APScheduler 3 (pinned < 4). One job; max_instances=1 keeps this scheduler to one pass at a time;
+coalesce folds missed runs into one; misfire_grace_time says how late a run may still start. One
+scheduler per store holds its lock (robots/store/lock.py); a second one waits as a hot standby and
+starts within STANDBY_POLL of the first one's death (the lock dies with its process). Workers (`casebot
+worker`) may run beside it in any number: leases keep them apart.
 SIGTERM or SIGINT stops taking new runs and lets the current one finish its batch before exiting; a
 second signal stops at once (the store's leases hand unfinished work to the next run).
 
@@ -23,8 +26,11 @@ from apscheduler.triggers.cron import CronTrigger
 from robots.bots.sla import STOCKHOLM, is_working_day
 from robots.config import Settings
 from robots.runner import run_tasks
+from robots.store import open_store
+from robots.store.lock import SchedulerLock
 
 log = logging.getLogger("casebot.scheduler")
+STANDBY_POLL = 2.0  # seconds between a standby scheduler's tries to take the lock
 
 
 def scheduled_pass() -> None:
@@ -52,7 +58,9 @@ def build_scheduler(settings: Settings) -> BackgroundScheduler:
     return scheduler
 
 
-def run_scheduler(settings: Settings) -> None:
+def stop_signals() -> list[int]:
+    """The signals received so far (SIGTERM, SIGINT); a second one exits at once. The handler only records:
+    stopping anything from inside a handler can deadlock."""
     signals: list[int] = []
 
     def record(signum, _frame) -> None:
@@ -62,6 +70,20 @@ def run_scheduler(settings: Settings) -> None:
 
     signal.signal(signal.SIGTERM, record)
     signal.signal(signal.SIGINT, record)
+    return signals
+
+
+def run_scheduler(settings: Settings) -> None:
+    signals = stop_signals()
+    store = open_store(settings.database.url or None)
+    lock = SchedulerLock(store)
+    if not lock.acquire():
+        log.info("standby: another scheduler holds this store's lock; taking over when it stops")
+        while not lock.acquire():
+            if signals:
+                log.info("scheduler stopped (was standby)")
+                return
+            time.sleep(STANDBY_POLL)
     scheduler = build_scheduler(settings)
     scheduler.start()
     [job] = scheduler.get_jobs()
@@ -70,4 +92,32 @@ def run_scheduler(settings: Settings) -> None:
         time.sleep(0.2)
     log.warning("%s: finishing the current run, then stopping (send it again to stop at once)", signal.Signals(signals[0]).name)
     scheduler.shutdown(wait=True)  # waits for a pass under way
+    lock.release()
+    store.engine.dispose()
     log.info("scheduler stopped")
+
+
+def run_worker(settings: Settings, pause: float = 10.0) -> None:
+    """`casebot worker`: passes one after another, without a schedule, until SIGTERM or Ctrl-C (the pass
+    under way finishes first). Start as many as the store can take: leases keep them apart. A pass that
+    found nothing to do is followed by a pause."""
+    from robots.pipeline import StepsFailed, Worker
+
+    signals = stop_signals()
+    worker = Worker.from_config(settings)
+    log.info("worker %s started", worker.instance)
+    try:
+        while not signals:
+            try:
+                counts = worker.run_pass()
+            except StepsFailed as e:
+                log.error("pass failed: %s", e)
+                counts = {}
+            busy = any(v for step, c in counts.items() if step != "sla_watch" for v in c.values())
+            log.info("pass: %s", ", ".join(f"{step} {sum(v for v in c.values() if isinstance(v, int))}" for step, c in counts.items()))
+            deadline = time.monotonic() + (0 if busy else pause)
+            while not signals and time.monotonic() < deadline:
+                time.sleep(0.2)
+    finally:
+        worker.close()
+        log.info("worker stopped")

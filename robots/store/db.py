@@ -14,6 +14,8 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, insert, select, text
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from robots.store.models import AuditEvent
@@ -50,6 +52,13 @@ def _sqlite_begin(connection) -> None:
     processes; a reading one does not, so `casebot status` or a console page never waits for a pass (WAL
     lets readers read while one writes)."""
     connection.exec_driver_sql("BEGIN IMMEDIATE" if connection.get_execution_options().get(WRITING) else "BEGIN")
+
+
+def insert_skipping(session: Session, model, rows: list[dict], key: list[str]):
+    """INSERT … ON CONFLICT (key) DO NOTHING, in the store's dialect: one statement and no read first, so
+    workers doing the same at once never insert a row twice nor fail on one another's."""
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    return insert(model).values(rows).on_conflict_do_nothing(index_elements=key)
 
 
 class Store:

@@ -1,5 +1,6 @@
-"""One run at a time: a lock that dies with its process. PostgreSQL advisory lock (many workers, one
-scheduler); for a SQLite store, an flock on a file beside the database."""
+"""One scheduler per store: a lock that dies with its process, so a standby takes over when the active
+scheduler dies. PostgreSQL advisory lock; for a SQLite store, an flock on a file beside the database.
+Workers take no lock: leases keep them apart."""
 
 from __future__ import annotations
 
@@ -11,24 +12,24 @@ from sqlalchemy import text
 
 from robots.store.db import Store
 
-RUN_LOCK_KEY = 7305
+SCHEDULER_LOCK_KEY = 7305
 
 
-class RunLock:
+class SchedulerLock:
     def __init__(self, store: Store):
         self.store = store
         self._handle = None
 
     def acquire(self) -> bool:
-        """True when this process now holds the lock; False when another run holds it."""
+        """True when this process now holds the lock; False when another scheduler holds it."""
         if self.store.is_postgres:
             connection = self.store.engine.connect()
-            if connection.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": RUN_LOCK_KEY}).scalar():
+            if connection.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": SCHEDULER_LOCK_KEY}).scalar():
                 self._handle = connection
                 return True
             connection.close()
             return False
-        path = Path(f"{self.store.engine.url.database}.run.lock")
+        path = Path(f"{self.store.engine.url.database}.scheduler.lock")
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -42,7 +43,7 @@ class RunLock:
         if self._handle is None:
             return
         if self.store.is_postgres:
-            self._handle.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": RUN_LOCK_KEY})
+            self._handle.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": SCHEDULER_LOCK_KEY})
             self._handle.close()
         else:
             fcntl.flock(self._handle, fcntl.LOCK_UN)

@@ -91,6 +91,8 @@ class Run(Base):
     __tablename__ = "runs"
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    worker: Mapped[str | None] = mapped_column(String(200))  # the worker instance that runs it
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # its last sign of life
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     outcome: Mapped[str] = mapped_column(String(16), default="running")  # running, ok, failed, interrupted

@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from robots.store.db import insert_skipping
 from robots.store.models import RegisterAnswer, WorkItem
 
 
@@ -47,9 +46,7 @@ def add_new(session: Session, rows: list[dict]) -> list[tuple[int, str]]:
     two workers taking in the same page at once cannot both insert one."""
     if not rows:
         return []
-    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = (insert(WorkItem).values(rows).on_conflict_do_nothing(index_elements=["application_id", "period"])
-                 .returning(WorkItem.id, WorkItem.application_id))
+    statement = insert_skipping(session, WorkItem, rows, ["application_id", "period"]).returning(WorkItem.id, WorkItem.application_id)
     return [tuple(row) for row in session.execute(statement)]
 
 

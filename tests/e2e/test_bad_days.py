@@ -70,14 +70,14 @@ def test_a_case_system_outage_during_intake_fetch_and_write_back_loses_nothing_a
     worker = world.worker(retry={"attempts": 3, "seconds": 1})
     cases = world.cases
 
-    ctx, lock = worker.start_run()
+    ctx = worker.start_run()
     intake(ctx)  # takes the first page while the case system is up …
     cases.stop()  # … then it goes away
     assert fetch(ctx)["ready"] >= 0  # claims cannot be renewed; the gateway still answers
     decide(ctx)
     counts = write_back(ctx)
     assert counts["retry"] > 0 and counts["written"] == counts["referred"] == 0  # kept, to be written later
-    worker.finish_run(ctx, lock, counts, "ok")
+    worker.finish_run(ctx, counts, "ok")
     try:
         intake_down = worker.run_pass()
     except Exception as e:  # noqa: BLE001  the intake step cannot list applications: the run fails, nothing is lost

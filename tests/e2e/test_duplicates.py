@@ -91,9 +91,9 @@ def test_two_instances_with_the_same_robot_id_are_two_claimants(world, tmp_path)
     a = world.worker()
     b = world.worker(database_url=f"sqlite:///{tmp_path / 'b.sqlite3'}")
     assert a.settings.worker.robot_id == b.settings.worker.robot_id
-    ctx, lock = a.start_run()
+    ctx = a.start_run()
     intake(ctx)  # A holds every application
-    a.finish_run(ctx, lock, {}, "ok")
+    a.finish_run(ctx, {}, "ok")
     b.run_pass()
     with b.store.sessions() as session:
         assert set(session.scalars(select(WorkItem.state))) <= {"WITHDRAWN"}

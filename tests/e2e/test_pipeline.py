@@ -140,7 +140,7 @@ def test_a_refused_write_back_fails_the_item_for_a_person(world):
     world.seed(2, seed=7)
     cases = StandIn(world.cases.url)
     worker = world.worker()
-    ctx, lock = worker.start_run()
+    ctx = worker.start_run()
     intake(ctx), fetch(ctx), decide(ctx)
     with worker.store.sessions() as session:
         item = session.scalars(select(WorkItem).order_by(WorkItem.id)).first()
@@ -149,7 +149,7 @@ def test_a_refused_write_back_fails_the_item_for_a_person(world):
     by_person.pop("amount", None)
     cases.put_decision(item.application_id, "manual-1", by_person | {"outcome": "refused"})
     counts = write_back(ctx)
-    worker.finish_run(ctx, lock, {}, "ok")
+    worker.finish_run(ctx, {}, "ok")
     assert counts["failed"] == 1 and counts["written"] + counts["referred"] == 1
     with worker.store.sessions() as session:
         failed = session.get(WorkItem, item.id)
@@ -159,19 +159,60 @@ def test_a_refused_write_back_fails_the_item_for_a_person(world):
     worker.close()
 
 
-def test_only_one_run_at_a_time(world):
-    from robots.pipeline import AnotherRunIsActive
+@pytest.mark.parametrize("which", ["sqlite", "postgres"])
+def test_workers_side_by_side_decide_each_application_once(request, which):
+    """Three workers on one store at once, each in a thread of its own with its own engine and clients:
+    leases alone keep them apart."""
+    import threading
 
-    first, second = world.worker(), world.worker()
-    ctx, lock = first.start_run()
-    with pytest.raises(AnotherRunIsActive):
-        second.run_pass()
-    first.finish_run(ctx, lock, {}, "ok")
-    second.run_pass()
-    with first.store.sessions() as session:
-        assert [r.outcome for r in session.scalars(select(Run).order_by(Run.started_at))] == ["ok", "ok"]
-    first.close()
-    second.close()
+    world = request.getfixturevalue("world" if which == "sqlite" else "postgres_world")
+    world.seed(90, seed=17)
+    workers = [world.worker(worker={"batch_size": 20}) for _ in range(3)]
+    failures = []
+
+    def work(worker):
+        try:
+            for _ in range(12):
+                worker.run_pass()
+        except Exception as e:  # noqa: BLE001  reported below, on the test's thread
+            failures.append(e)
+
+    threads = [threading.Thread(target=work, args=(w,)) for w in workers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not failures, failures
+    records = case_system_state(world)
+    assert len(records) == 90 and all(len(r["decisions"]) == 1 for r in records.values())
+    assert all(len(r["payments"]) == (r["decisions"][0]["outcome"] == "granted") for r in records.values())
+    with workers[0].store.sessions() as session:
+        runs = list(session.scalars(select(Run)))
+    assert {r.worker for r in runs} == {w.instance for w in workers} and {r.outcome for r in runs} == {"ok"}
+    for w in workers:
+        w.close()
+
+
+def test_a_run_whose_heartbeat_lapsed_is_marked_interrupted_and_a_live_one_is_not(world):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from robots.store.models import utcnow
+
+    dead, alive = world.worker(), world.worker()
+    dead_ctx, alive_ctx = dead.start_run(), alive.start_run()
+    dead._heartbeats.pop(dead_ctx.run_id).stop()  # it dies: no more heartbeats
+    with dead.store.unit_of_work() as session:
+        session.execute(update(Run).where(Run.id == dead_ctx.run_id).values(heartbeat_at=utcnow() - timedelta(minutes=5)))
+    third = world.worker()
+    third.run_pass()
+    with third.store.sessions() as session:
+        outcomes = {r.id: r.outcome for r in session.scalars(select(Run))}
+    assert outcomes[dead_ctx.run_id] == "interrupted" and outcomes[alive_ctx.run_id] == "running"
+    alive.finish_run(alive_ctx, {}, "ok")
+    for w in (dead, alive, third):
+        w.close()
 
 
 def test_stickprov_draws_are_recorded_and_reproducible(world):

@@ -43,21 +43,22 @@ def test_casebot_run_logs_to_its_own_folder_and_status_reports(world):
     assert folder.name in status.stdout and " ok " in status.stdout
 
 
-def test_a_second_run_while_one_is_active_is_skipped(world, monkeypatch):
+def test_a_robot_run_goes_on_beside_another_workers_run(world, monkeypatch):
     from robots.runner import run_tasks
 
+    world.seed(8, seed=33)
     for key in ("CASEBOT_SSBTEK_URL", "CASEBOT_CASESYSTEM_URL", "CASEBOT_DATABASE_URL", "CASEBOT_CONFIG_DIR"):
         monkeypatch.setenv(key, world.env[key])
     worker = world.worker()
-    ctx, lock = worker.start_run()
+    ctx = worker.start_run()
     try:
         run_id, rc, outdir = run_tasks(console="none")
     finally:
-        worker.finish_run(ctx, lock, {}, "ok")
+        worker.finish_run(ctx, {}, "ok")
         worker.close()
     assert rc == 0
-    output = (outdir / "output.xml").read_text(encoding="utf-8")
-    assert "another casebot run is active" in output and 'status="SKIP"' in output
+    assert 'status="SKIP"' not in (outdir / "output.xml").read_text(encoding="utf-8")
+    assert world.open_items() == 0
 
 
 def test_the_schedule_is_set_on_purpose():
@@ -128,6 +129,48 @@ s.build_scheduler = at_once
 logging.basicConfig(level=logging.INFO, stream=sys.stdout)
 s.run_scheduler(load_settings())
 """
+
+
+def test_a_second_scheduler_waits_as_standby_and_takes_over_when_the_first_dies(tmp_path):
+    import os
+    import shutil
+    import time
+
+    from robots.config import CONFIG_DIR
+
+    shutil.copytree(CONFIG_DIR, tmp_path / "config")
+    env = os.environ | {"CASEBOT_CONFIG_DIR": str(tmp_path / "config"), "CASEBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'casebot.sqlite3'}"}
+
+    def start():
+        return subprocess.Popen([sys.executable, "-m", "robots", "scheduler"], cwd=ROOT, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True, env=env)
+
+    def wait_for(process, text):
+        for line in process.stdout:
+            if text in line:
+                return line
+        raise AssertionError(f"{text!r} never came")
+
+    active = start()
+    standby = None
+    try:
+        wait_for(active, "scheduler started")
+        standby = start()
+        wait_for(standby, "standby: another scheduler holds this store's lock")
+        active.kill()  # SIGKILL: no goodbye, its lock dies with it
+        active.wait()
+        killed = time.monotonic()
+        wait_for(standby, "scheduler started")
+        taken_over_in = time.monotonic() - killed
+        standby.send_signal(signal.SIGTERM)
+        out, _ = standby.communicate(timeout=30)
+        assert standby.returncode == 0 and "scheduler stopped" in out
+        print(f"the standby took over {taken_over_in:.1f} s after the active scheduler died")
+    finally:
+        for p in (active, standby):
+            if p is not None and p.poll() is None:
+                p.kill()
+                p.wait()
 
 
 def test_sigterm_lets_the_pass_under_way_finish(tmp_path):
