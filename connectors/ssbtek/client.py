@@ -11,7 +11,6 @@ from typing import Protocol
 
 from connectors.errors import ConnectorError
 from connectors.http import CallPolicy, HttpClient
-from robots.contract import validator
 from robots.privacy import mask
 
 log = logging.getLogger("casebot.connectors.ssbtek")
@@ -46,15 +45,19 @@ class RegisterGateway(Protocol):
 
 
 def answer_problem(answer: object, personnummer: str, period: str, agencies: Sequence[str]) -> str | None:
-    """Why a gateway answer cannot be used for this query, or None."""
-    v = validator("registry")
-    if not v.is_valid(answer):
-        return "; ".join(f"{'.'.join(map(str, e.instance_path)) or 'answer'}: {e.message}" for e in list(v.iter_errors(answer))[:3])
-    if answer["personnummer"].replace("-", "") != personnummer.replace("-", "") or answer["period"] != period:  # type: ignore[index]
+    """Why a gateway answer's envelope cannot be used for this query, or None: the person and period asked
+    about, every agency asked with a status. What each agency's part holds is judged in one place, where
+    the worker and `casebot decide` both judge it (robots.contract.validate.registry_sources): a part that
+    breaks the contract is that agency failing, never the whole answer."""
+    if not isinstance(answer, dict) or not isinstance(answer.get("sources"), dict):
+        return "not an answer: an object with personnummer, period and sources is expected"
+    who = answer.get("personnummer")
+    if not isinstance(who, str) or who.replace("-", "") != personnummer.replace("-", "") or answer.get("period") != period:
         return "the answer is for another person or period"
-    missing = set(agencies) - set(answer["sources"])  # type: ignore[index]
+    sources = answer["sources"]
+    missing = sorted(a for a in agencies if not (isinstance(sources.get(a), dict) and sources[a].get("status") in ("ok", "error")))
     if missing:
-        return f"agencies asked but missing from the answer: {sorted(missing)}"
+        return f"agencies asked but missing from the answer, or without a status: {missing}"
     return None
 
 

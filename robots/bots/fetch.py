@@ -12,6 +12,7 @@ from sqlalchemy import insert
 
 from robots.bots.batches import in_batches
 from robots.bots.context import Context
+from robots.contract.validate import registry_sources
 from robots.ports import HouseholdAnswers, HouseholdRequest
 from robots.rules.parameters import AGENCIES, Parameters
 from robots.store.models import RegisterAnswer, WorkItem
@@ -31,10 +32,13 @@ def request_for(application: dict, params: Parameters) -> HouseholdRequest:
     ])
 
 
-def what_failed(result: HouseholdAnswers) -> list[str]:
+def what_failed(result: HouseholdAnswers, period: str) -> list[str]:
+    """Why the household's register data is not complete yet: members without an answer, and agencies that
+    failed or whose part breaks the contract (judged as the rules will judge it: registry_sources)."""
     failed = [f"no answer for a member: {why}" for why in result.failures.values()]
     for answer in result.answers:
-        failed += [f"{agency}: {s.get('error') or 'error'}" for agency, s in answer["sources"].items() if s["status"] != "ok"]
+        _, sources, _ = registry_sources(answer, period)
+        failed += [f"{agency}: {s.get('error') or 'error'}" for agency, s in (sources or {}).items() if s.get("status") != "ok"]
     return failed
 
 
@@ -60,7 +64,7 @@ def _record(ctx: Context, session, fetched: list[tuple[WorkItem, HouseholdAnswer
     now = ctx.clock()
     answers, moves = [], []
     for it, result in fetched:
-        failed = what_failed(result)
+        failed = what_failed(result, it.period)
         attempt = it.attempts + 1
         answers += [{"item_id": it.id, "attempt": attempt, "answer": answer} for answer in result.answers]
         give_up = attempt >= ctx.settings.retry.attempts or now >= it.deadline - GIVE_UP_BEFORE_DEADLINE

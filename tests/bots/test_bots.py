@@ -176,3 +176,21 @@ def test_the_stickprov_draws_a_share_of_grants_and_records_each_draw(bench):
     assert counts["drawn"] == len(grants) > 0 and all(i.sample_draw is not None for i in grants)
     assert counts["sampled"] == sum(i.sampled for i in grants)
     assert sample(bench.ctx) == {"drawn": 0, "sampled": 0}  # drawn once each
+
+
+def test_a_broken_agency_part_is_judged_once_the_worker_refers_as_casebot_decide_does(bench):
+    from robots.decide import decide as decide_application
+
+    application = bench.file("A-1")
+    applicant = application["household"]["members"][0]["personnummer"]
+    answer = bench.gateway.answers[applicant]
+    answer["sources"]["SKV"]["employer_reported_pay"] = [{"employer": "X AB", "gross": 1000, "tax_withheld": 1500}]
+    bench.through(intake, fetch)
+    assert bench.items()["A-1"].state == "WAITING"  # that agency failed, so it is asked again
+    bench.advance(seconds=61)
+    bench.through(fetch, decide)
+    item = bench.items()["A-1"]
+    assert [r["code"] for r in item.decision["reasons"]] == ["REGISTRY_UNAVAILABLE"]
+    again = decide_application(application, [bench.gateway.answers[m["personnummer"]] for m in application["household"]["members"]],
+                               PARAMS, decided_at=item.decision["decided_at"], decided_by=item.decision["decided_by"])
+    assert again["reasons"] == item.decision["reasons"]
