@@ -7,9 +7,9 @@ import calendar
 from dataclasses import dataclass
 from functools import cache
 
+from robots.rules.agencies import PAYING
 from robots.rules.people import age_on_first_of_month
 
-_PAYMENT_AGENCIES = ("FK", "CSN", "AKASSA", "PM")
 
 
 # Plain slotted classes, not frozen: frozen dataclasses are slow to build, and a batch builds many.
@@ -63,7 +63,7 @@ def register_income(answered: dict[str, dict] | None) -> dict[str, int]:
     found: dict[str, int] = {}
     if not answered:
         return found
-    for agency in _PAYMENT_AGENCIES:
+    for agency in PAYING:
         answer = answered.get(agency)
         if answer is not None:
             for p in answer.get("payments", ()):

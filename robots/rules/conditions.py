@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from robots.rules.case import Case, Member
 from robots.rules.costs import rent_ceiling, unaccepted_costs
-from robots.rules.income import AGENCY_NAMES
+from robots.rules.agencies import NAMES as AGENCY_NAMES
 from robots.rules.parameters import Policy
 from robots.rules.reasons import kr, reason
 

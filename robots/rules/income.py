@@ -8,30 +8,14 @@ failed is REGISTRY_UNAVAILABLE, never "no income".
 
 from __future__ import annotations
 
+from robots.rules.agencies import NAMES as AGENCY_NAMES
+from robots.rules.agencies import REPORTED_BY
 from robots.rules.norm import round_half_up
 from robots.rules.periods import months_between
 from robots.rules.parameters import NormTable, Policy
 from robots.rules.case import Case
 from robots.rules.reasons import kr, reason
 
-# Which agency reports each income type; everything else comes from Försäkringskassan.
-REPORTED_BY = {
-    "salary": "SKV",
-    "student_aid": "CSN",
-    "unemployment_benefit": "AKASSA",
-    "pension": "PM",
-    "housing_supplement": "PM",
-}
-AGENCY_NAMES = {
-    "FK": "Försäkringskassan",
-    "AF": "Arbetsförmedlingen",
-    "CSN": "CSN",
-    "SKV": "Skatteverket",
-    "AKASSA": "arbetslöshetskassan",
-    "PM": "Pensionsmyndigheten",
-    "TS": "Transportstyrelsen",
-    "MIV": "Migrationsverket",
-}
 INCOME_NAMES = {
     "salary": "lön",
     "sickness_benefit": "sjukpenning",
@@ -62,14 +46,16 @@ def reconcile(case: Case, policy: Policy) -> tuple[dict[str, int], dict[str, int
         for t in sorted(registered.keys() | m.declared.keys()):
             r = registered.get(t, 0)
             d = m.declared.get(t, 0)
-            if not m.answered or REPORTED_BY.get(t, "FK") not in m.answered or (t == "other" and not r):
+            agency = REPORTED_BY[t]
+            # 'other' income no register shows is counted as the applicant declared it
+            if not m.answered or agency not in m.answered or (t == "other" and not r):
                 counted = d
             else:
                 counted = r
                 if r and not d:
                     reasons.append(reason(
                         "UNDECLARED_INCOME",
-                        f"{INCOME_NAMES[t].capitalize()} {kr(r)} enligt {AGENCY_NAMES[REPORTED_BY.get(t, 'FK')]}.",
+                        f"{INCOME_NAMES[t].capitalize()} {kr(r)} enligt {AGENCY_NAMES[agency]}.",
                         m.personnummer,
                     ))
                 elif abs(r - d) > policy.income_tolerance:
