@@ -28,6 +28,7 @@ from robots.contract.limits import MAX_BODY_BYTES, MAX_MEMBERS
 from robots.contract.validate import PERIOD, PERSONNUMMER, application_problems, first_float
 from robots.rules.periods import add_months, months_between, previous_month
 from robots.privacy import mask
+from robots.rules.people import normalize
 
 MAX_AMOUNT = 10_000_000  # kronor; anything larger is garbage, and must not overflow the ledger's integers
 PNR_PATTERN = f"^{PERSONNUMMER.pattern}$"
@@ -129,10 +130,6 @@ def content_hash(body: dict) -> str:
     pressed send."""
     content = {k: v for k, v in body.items() if k != "submitted_at"}
     return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def normalized(personnummer: str) -> str:
-    return personnummer.replace("-", "")
 
 
 def with_dash(personnummer: str) -> str:
@@ -293,7 +290,7 @@ def create_app(db_path: Path) -> FastAPI:
             history["previous_members"] = json.loads(h["previous_members"])
         earnings = child_earnings_of(h, int(period[:4]))
         if earnings:
-            written = {normalized(p): p for m in members if isinstance(m, dict) and isinstance(p := m.get("personnummer"), str)}
+            written = {normalize(p): p for m in members if isinstance(m, dict) and isinstance(p := m.get("personnummer"), str)}
             history["child_earnings_this_year"] = {written.get(k, with_dash(k)): v for k, v in sorted(earnings.items())}
         return history
 
@@ -324,7 +321,7 @@ def create_app(db_path: Path) -> FastAPI:
         if problem:
             raise HTTPException(422, problem)
         applicant = next(m for m in body["household"]["members"] if isinstance(m, dict) and m.get("role") == "applicant")
-        household = applicant["personnummer"].replace("-", "")
+        household = normalize(applicant["personnummer"])
         content = content_hash(body)
         with transaction(write=True) as db:
             # The same key, or the same content under any key (a double click, a resent form): the same application.
@@ -467,7 +464,7 @@ def create_app(db_path: Path) -> FastAPI:
 
     def members_of(row: sqlite3.Row) -> set[str]:
         members = json.loads(row["body"])["household"]["members"]
-        return {normalized(m["personnummer"]) for m in members if isinstance(m, dict) and isinstance(m.get("personnummer"), str)}
+        return {normalize(m["personnummer"]) for m in members if isinstance(m, dict) and isinstance(m.get("personnummer"), str)}
 
     def already_paid(db, row: sqlite3.Row) -> dict[str, str]:
         """Members of the application already paid for its month under another application: normalized
@@ -495,7 +492,7 @@ def create_app(db_path: Path) -> FastAPI:
         year = int(period[:4])
         earnings = child_earnings_of(h, year)
         for who, amount in decision["calculation"].get("child_earnings", {}).items():
-            earnings[normalized(who)] = earnings.get(normalized(who), 0) + amount
+            earnings[normalize(who)] = earnings.get(normalize(who), 0) + amount
         members = [m.get("personnummer") for m in application["household"]["members"]]
         db.execute(f"INSERT OR REPLACE INTO households ({HOUSEHOLD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
                    (row["household"], months, application.get("costs", {}).get("rent"), json.dumps(members), period, since,
@@ -506,7 +503,7 @@ def create_app(db_path: Path) -> FastAPI:
                  application_id: str | None = None, limit: Annotated[int, Query(ge=1, le=10_000)] = 1000) -> dict:
         sql, args = "SELECT * FROM payments WHERE 1=1", []
         if household:
-            sql, args = sql + " AND household = ?", [*args, household.replace("-", "")]
+            sql, args = sql + " AND household = ?", [*args, normalize(household)]
         if application_id:
             sql, args = sql + " AND application_id = ?", [*args, application_id]
         with transaction() as db:
@@ -517,7 +514,7 @@ def create_app(db_path: Path) -> FastAPI:
     @app.get("/households/{personnummer}/history", summary="A household's history (keyed by the applicant)")
     def household_history(personnummer: Annotated[str, PathParam(pattern=PNR_PATTERN)]) -> dict:
         with transaction() as db:
-            h = db.execute("SELECT * FROM households WHERE household = ?", (personnummer.replace("-", ""),)).fetchone()
+            h = db.execute("SELECT * FROM households WHERE household = ?", (normalize(personnummer),)).fetchone()
         if h is None:
             raise HTTPException(404, "no history for that household")
         stored = json.loads(h["child_earnings"]) if h["child_earnings"] else None
@@ -542,10 +539,10 @@ def create_app(db_path: Path) -> FastAPI:
             if body.last_period is None:
                 raise HTTPException(422, "child_earnings_this_year needs last_period: they are for the calendar year of the month after it")
             child_earnings = json.dumps({"year": int(add_months(body.last_period, 1)[:4]),
-                                         "earnings": {normalized(k): v for k, v in body.child_earnings_this_year.items()}}, sort_keys=True)
+                                         "earnings": {normalize(k): v for k, v in body.child_earnings_this_year.items()}}, sort_keys=True)
         with transaction(write=True) as db:
             db.execute(f"INSERT OR REPLACE INTO households ({HOUSEHOLD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)", (
-                normalized(personnummer), body.consecutive_months_on_assistance, body.previous_rent,
+                normalize(personnummer), body.consecutive_months_on_assistance, body.previous_rent,
                 json.dumps(body.previous_members) if body.previous_members is not None else None, body.last_period,
                 body.jobbstimulans_since, child_earnings,
             ))

@@ -12,6 +12,7 @@ from typing import Protocol
 from connectors.errors import ConnectorError
 from connectors.http import CallPolicy, HttpClient
 from robots.privacy import mask
+from robots.rules.people import normalize
 
 log = logging.getLogger("casebot.connectors.ssbtek")
 
@@ -52,7 +53,7 @@ def answer_problem(answer: object, personnummer: str, period: str, agencies: Seq
     if not isinstance(answer, dict) or not isinstance(answer.get("sources"), dict):
         return "not an answer: an object with personnummer, period and sources is expected"
     who = answer.get("personnummer")
-    if not isinstance(who, str) or who.replace("-", "") != personnummer.replace("-", "") or answer.get("period") != period:
+    if not isinstance(who, str) or normalize(who) != normalize(personnummer) or answer.get("period") != period:
         return "the answer is for another person or period"
     sources = answer["sources"]
     missing = sorted(a for a in agencies if not (isinstance(sources.get(a), dict) and sources[a].get("status") in ("ok", "error")))

@@ -26,6 +26,7 @@ from connectors.serving import clear_validation_errors, guard_json_bodies
 from robots.contract import validator
 from robots.contract.limits import MAX_PAGE_BYTES
 from robots.rules.parameters import AGENCIES
+from robots.rules.people import normalize
 
 Agency = Literal["FK", "AF", "CSN", "SKV", "AKASSA", "PM", "TS", "MIV"]
 PERSONNUMMER = r"^[0-9]{8}-?[0-9]{4}$"
@@ -104,7 +105,7 @@ class Store:
 
     def get(self, personnummer: str, period: str) -> dict | None:
         row = self.db.execute(
-            "SELECT sources FROM answers WHERE personnummer = ? AND period = ?", (personnummer.replace("-", ""), period)
+            "SELECT sources FROM answers WHERE personnummer = ? AND period = ?", (normalize(personnummer), period)
         ).fetchone()
         return json.loads(row[0]) if row else None
 
@@ -113,7 +114,7 @@ class Store:
             self.db.execute("BEGIN")
             self.db.executemany(
                 "INSERT OR REPLACE INTO answers VALUES (?, ?, ?)",
-                [(a["personnummer"].replace("-", ""), a["period"], json.dumps(a["sources"], ensure_ascii=False)) for a in answers],
+                [(normalize(a["personnummer"]), a["period"], json.dumps(a["sources"], ensure_ascii=False)) for a in answers],
             )
 
     def count(self) -> int:

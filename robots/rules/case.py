@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from robots.rules.agencies import PAYING
-from robots.rules.people import age_on_first_of_month
+from robots.rules.people import age_on_first_of_month, normalize
 
 
 
@@ -88,11 +88,11 @@ def parse_case(application: dict, answers: dict[str, dict], granted_elsewhere: d
     year, month = int(period[:4]), int(period[5:7])
     declared: dict[str, dict[str, int]] = {}
     for d in application["declared_incomes"]:
-        by_type = declared.setdefault(d["personnummer"].replace("-", ""), {})
+        by_type = declared.setdefault(normalize(d["personnummer"]), {})
         by_type[d["type"]] = by_type.get(d["type"], 0) + d["amount"]
     members = []
     for m in application["household"]["members"]:
-        key = m["personnummer"].replace("-", "")
+        key = normalize(m["personnummer"])
         sources = answers.get(key)
         answered = failed = None
         if sources is not None:
@@ -104,7 +104,7 @@ def parse_case(application: dict, answers: dict[str, dict], granted_elsewhere: d
             m.get("lunch_outside_home", False), m.get("in_school", True), m["role"] != "child",
             declared.get(key, {}), answered, failed, register_income(answered),
             skv.get("address_id") if skv else None,
-            frozenset(p.replace("-", "") for p in skv.get("registered_at_address", ())) if skv else None,
+            frozenset(normalize(p) for p in skv.get("registered_at_address", ())) if skv else None,
         ))
     history = application.get("history") or {}
     previous = history.get("previous_members")
@@ -124,8 +124,8 @@ def parse_case(application: dict, answers: dict[str, dict], granted_elsewhere: d
         changes_reported=application.get("changes_reported", False),
         months_on_assistance=history.get("consecutive_months_on_assistance", 0),
         jobbstimulans_since=history.get("jobbstimulans_since"),
-        child_earnings_this_year={k.replace("-", ""): v for k, v in (history.get("child_earnings_this_year") or {}).items()},
+        child_earnings_this_year={normalize(k): v for k, v in (history.get("child_earnings_this_year") or {}).items()},
         previous_rent=history.get("previous_rent"),
-        previous_members=frozenset(p.replace("-", "") for p in previous) if previous is not None else None,
+        previous_members=frozenset(normalize(p) for p in previous) if previous is not None else None,
         granted_elsewhere=granted_elsewhere or {},
     )

@@ -10,7 +10,7 @@ def normalize(personnummer: str) -> str:
 
 def birth_date(personnummer: str) -> tuple[int, int, int]:
     """(year, month, day); a samordningsnummer carries its day plus 60."""
-    digits = personnummer.replace("-", "")
+    digits = normalize(personnummer)
     day = int(digits[6:8])
     return int(digits[0:4]), int(digits[4:6]), day - 60 if day > 60 else day
 
