@@ -90,7 +90,7 @@ def summarize(store, count: int, elapsed: float, runs: list) -> None:
     referred = [i for i in items if i.outcome == "referred" and i.written_at]
     failed = [i for i in items if i.state == "FAILED"]
     reasons = Counter(code for i in referred for code in {r["code"] for r in i.decision["reasons"]})
-    waits = sorted((i.written_at - i.submitted_at).total_seconds() for i in granted + referred)
+    waits = sorted((i.written_at - i.received_at).total_seconds() for i in granted + referred)
     click.echo(f"\n{len(items)} applications taken from the case system in {len(runs)} runs, {elapsed:.1f} s of robot time "
                f"({len(granted + referred) / elapsed:.1f} decisions a second):")
     click.echo(f"  granted and paid            {len(granted):6d}   total {kr(sum(i.amount for i in granted))}"

@@ -23,7 +23,7 @@ from datetime import datetime
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from robots.bots.sla import STOCKHOLM, is_working_day
+from robots.workdays import STOCKHOLM, is_working_day
 from robots.config import Settings
 from robots.runner import run_tasks
 from robots.store import open_store

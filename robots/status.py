@@ -14,7 +14,7 @@ def status_report(store: Store, runs: int = 5) -> str:
     with store.sessions() as session:
         by_state = dict(session.execute(select(WorkItem.state, func.count()).group_by(WorkItem.state)).all())
         sampled = session.scalar(select(func.count()).where(WorkItem.sampled.is_(True)))
-        oldest = session.scalars(select(WorkItem).where(OPEN).order_by(WorkItem.submitted_at).limit(1)).first()
+        oldest = session.scalars(select(WorkItem).where(OPEN).order_by(WorkItem.received_at).limit(1)).first()
         overdue = session.scalar(select(func.count()).where(OPEN, WorkItem.deadline < now))
         last_runs = list(session.scalars(select(Run).order_by(Run.started_at.desc()).limit(runs)))
     lines = ["Work items by state:"]
@@ -26,7 +26,7 @@ def status_report(store: Store, runs: int = 5) -> str:
     else:
         left = oldest.deadline - now
         when = f"due in {left}" if left.total_seconds() > 0 else f"OVERDUE by {-left}"
-        lines.append(f"Oldest open: {oldest.application_id} ({oldest.state}), received {oldest.submitted_at:%Y-%m-%d %H:%M} UTC, "
+        lines.append(f"Oldest open: {oldest.application_id} ({oldest.state}), received {oldest.received_at:%Y-%m-%d %H:%M} UTC, "
                      f"deadline {oldest.deadline:%Y-%m-%d %H:%M} UTC: {when}")
     if overdue:
         lines.append(f"!! {overdue} applications are past their deadline")

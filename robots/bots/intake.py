@@ -14,7 +14,7 @@ from connectors.errors import Conflict, ConnectorError, NotFound
 from robots.bots.batches import in_batches
 from robots.bots.context import Context
 from robots.bots.failures import guarded
-from robots.bots.sla import deadline_for
+from robots.workdays import deadline_for
 from robots.contract.validate import application_problems
 from robots.store.models import WorkItem
 from robots.store.queue import add_new, lease, release, reload, take_claims
@@ -39,7 +39,7 @@ def intake(ctx: Context) -> dict[str, int]:
         for summary in page:
             received = _received_at(summary.get("received_at"), now)
             rows.append({"application_id": summary["application_id"], "period": summary["period"], "state": State.NEW,
-                         "submitted_at": received, "deadline": deadline_for(received), "attempts": 0, "created_at": now, "updated_at": now})
+                         "received_at": received, "deadline": deadline_for(received), "attempts": 0, "created_at": now, "updated_at": now})
         deadlines = {r["application_id"]: r["deadline"].isoformat() for r in rows}
         with ctx.store.unit_of_work() as session:
             new = add_new(session, rows)  # an item another worker added meanwhile is not added twice

@@ -47,7 +47,7 @@ class WorkItem(Base):
     period: Mapped[str] = mapped_column(String(7))
     state: Mapped[str] = mapped_column(String(16), index=True)
     application: Mapped[dict | None] = mapped_column(JSON)  # as claimed from the case system
-    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)  # when the case system received it: the deadline counts from it
     deadline: Mapped[datetime] = mapped_column(UTCDateTime)  # end of the next working day after submission
     attempts: Mapped[int] = mapped_column(Integer, default=0)  # failed tries of the current step
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)

@@ -7,7 +7,7 @@ import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from robots.bots.sla import deadline_for, is_working_day, next_working_day
+from robots.workdays import deadline_for, is_working_day, next_working_day
 from robots.config import load_settings
 from robots.scheduler import build_scheduler
 

@@ -31,7 +31,7 @@ def next_working_day(day: date) -> date:
     return day
 
 
-def deadline_for(submitted_at: datetime) -> datetime:
+def deadline_for(received_at: datetime) -> datetime:
     """The end (23:59:59 Swedish time) of the first working day after the day of submission."""
-    local_day = submitted_at.astimezone(STOCKHOLM).date()
+    local_day = received_at.astimezone(STOCKHOLM).date()
     return datetime.combine(next_working_day(local_day), time(23, 59, 59), STOCKHOLM)
