@@ -14,7 +14,7 @@ from connectors.casesystem.standin import StandIn
 from connectors.serving import StubProcess
 from connectors.ssbtek.client import GatewayClient
 from robots.bots.sla_watch import OPEN
-from robots.config import CONFIG_DIR, load_parameters, load_seed_mix, load_settings, with_urls
+from robots.config import config_dir, load_parameters, load_seed_mix, load_settings, with_urls
 from robots.pipeline import Worker
 from robots.seed import seed_stubs
 from robots.store import WorkItem, open_store
@@ -64,7 +64,7 @@ class World:
 def _config_dir(tmp_path: Path) -> Path:
     """A copy of config/ with short leases, so that a killed worker's items come back within seconds."""
     folder = tmp_path / "config"
-    shutil.copytree(CONFIG_DIR, folder)
+    shutil.copytree(config_dir(), folder)
     path = folder / "casebot.toml"
     path.write_text(path.read_text(encoding="utf-8").replace("lease_seconds = 120", "lease_seconds = 3"), encoding="utf-8")
     return folder

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from robots.config import CONFIG_DIR
+from robots.config import config_dir
 from robots.contract import EXAMPLES, validator
 from tests.builders import case
 
@@ -89,8 +89,8 @@ def test_own_policy_and_norms_are_used_and_their_errors_are_clear(tmp_path):
     application, answers, _ = case(rent=4000)
     a, r = write(tmp_path, "a.json", application), write(tmp_path, "r.json", answers)
     policy = tmp_path / "policy.toml"  # one version given as a file
-    policy.write_text((CONFIG_DIR / "policy" / "2021-01-01.toml").read_text(encoding="utf-8").replace("one_adult = 4474", "one_adult = 3999"), encoding="utf-8")
-    decision = json.loads(casebot("decide", a, "--registry", r, "--policy", policy, "--norms", CONFIG_DIR / "norms").stdout)
+    policy.write_text((config_dir() / "policy" / "2021-01-01.toml").read_text(encoding="utf-8").replace("one_adult = 4474", "one_adult = 3999"), encoding="utf-8")
+    decision = json.loads(casebot("decide", a, "--registry", r, "--policy", policy, "--norms", config_dir() / "norms").stdout)
     assert [x["code"] for x in decision["reasons"]] == ["RENT_ABOVE_CEILING"]
     policy.write_text("[policy]\n", encoding="utf-8")
     result = casebot("decide", a, "--registry", r, "--policy", policy)
@@ -102,7 +102,7 @@ def test_a_period_before_every_policy_version_refers_and_computes_nothing(tmp_pa
     application, answers, _ = case(period="2023-11")
     versions = tmp_path / "policy"
     versions.mkdir()
-    text = (CONFIG_DIR / "policy" / "2026-01-01.toml").read_text(encoding="utf-8")
+    text = (config_dir() / "policy" / "2026-01-01.toml").read_text(encoding="utf-8")
     (versions / "2026-01-01.toml").write_text(text, encoding="utf-8")
     result = casebot("decide", write(tmp_path, "a.json", application), "--registry", write(tmp_path, "r.json", answers), "--policy", versions)
     decision = json.loads(result.stdout)

@@ -7,7 +7,6 @@ import time
 import requests
 from sqlalchemy import select
 
-from connectors.casesystem.standin import StandIn
 from robots.bots.decide import decide
 from robots.bots.fetch import fetch
 from robots.bots.intake import intake

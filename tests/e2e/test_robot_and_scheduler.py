@@ -82,9 +82,9 @@ def _scheduler(tmp_path, *, until: str, program: list[str]) -> tuple[int, str]:
     import os
     import shutil
 
-    from robots.config import CONFIG_DIR
+    from robots.config import config_dir
 
-    shutil.copytree(CONFIG_DIR, tmp_path / "config")
+    shutil.copytree(config_dir(), tmp_path / "config")
     settings = tmp_path / "config" / "casebot.toml"
     settings.write_text(settings.read_text(encoding="utf-8").replace('cron = "*/2 7-17 * * mon-fri"', 'cron = "0 3 1 1 *"'), encoding="utf-8")
     env = os.environ | {"CASEBOT_CONFIG_DIR": str(tmp_path / "config"), "CASEBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'casebot.sqlite3'}"}
@@ -136,9 +136,9 @@ def test_a_second_scheduler_waits_as_standby_and_takes_over_when_the_first_dies(
     import shutil
     import time
 
-    from robots.config import CONFIG_DIR
+    from robots.config import config_dir
 
-    shutil.copytree(CONFIG_DIR, tmp_path / "config")
+    shutil.copytree(config_dir(), tmp_path / "config")
     env = os.environ | {"CASEBOT_CONFIG_DIR": str(tmp_path / "config"), "CASEBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'casebot.sqlite3'}"}
 
     def start():

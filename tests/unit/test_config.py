@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from robots.config import CONFIG_DIR, LAW_FILE, ConfigError, load_law, load_norms, load_parameters, load_policies, load_settings
+from robots.config import config_dir, LAW_FILE, ConfigError, load_law, load_norms, load_parameters, load_policies, load_settings
 
 
 def test_the_bundled_tables_policy_versions_and_law_load():
@@ -50,7 +50,7 @@ def test_the_table_and_policy_in_force_on_the_first_day_of_the_period(period, ta
 @pytest.fixture
 def norms_dir(tmp_path):
     d = tmp_path / "norms"
-    shutil.copytree(CONFIG_DIR / "norms", d)
+    shutil.copytree(config_dir() / "norms", d)
     return d
 
 
@@ -133,7 +133,7 @@ def test_the_digest_covers_the_content_not_the_layout(norms_dir):
 )
 def test_a_broken_policy_is_named_with_key_and_problem(tmp_path, old, new, expected):
     path = tmp_path / "2021-01-01.toml"
-    shutil.copy(CONFIG_DIR / "policy" / "2021-01-01.toml", path)
+    shutil.copy(config_dir() / "policy" / "2021-01-01.toml", path)
     edit(path, old, new)
     with pytest.raises(ConfigError) as e:
         load_policies(tmp_path)
@@ -142,8 +142,8 @@ def test_a_broken_policy_is_named_with_key_and_problem(tmp_path, old, new, expec
 
 
 def test_two_policy_versions_from_one_day_are_refused(tmp_path):
-    shutil.copy(CONFIG_DIR / "policy" / "2021-01-01.toml", tmp_path / "a.toml")
-    shutil.copy(CONFIG_DIR / "policy" / "2021-01-01.toml", tmp_path / "b.toml")
+    shutil.copy(config_dir() / "policy" / "2021-01-01.toml", tmp_path / "a.toml")
+    shutil.copy(config_dir() / "policy" / "2021-01-01.toml", tmp_path / "b.toml")
     with pytest.raises(ConfigError, match="b.toml: valid_from 2021-01-01: policy version a.toml is still in force"):
         load_policies(tmp_path)
 
@@ -167,4 +167,4 @@ def test_worker_settings_are_in_casebot_toml_not_the_policy():
     settings = load_settings()
     assert (settings.retry.attempts, settings.retry.seconds, settings.sample.share) == (5, 60, 0.05)
     assert [settings.retry.wait(n).total_seconds() for n in (1, 2, 3, 7, 8)] == [60, 120, 240, 3600, 3600]
-    assert "fetch_attempts" not in (CONFIG_DIR / "policy" / "2026-01-01.toml").read_text(encoding="utf-8")
+    assert "fetch_attempts" not in (config_dir() / "policy" / "2026-01-01.toml").read_text(encoding="utf-8")

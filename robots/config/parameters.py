@@ -1,22 +1,17 @@
-"""Load and validate the parameters in config/ (riksnorm tables, the local policy's versions, the worker's
-settings) and the law's dated references (robots/rules/law.toml).
-
-Every problem is reported as one line naming the file, the key and what is wrong, so an operator can
-fix a table without reading code. The rules receive plain frozen data (robots.rules.parameters).
-"""
+"""Dated parameters: riksnorm tables (config/norms/), the local policy's versions (config/policy/) and the
+law's references (robots/rules/law.toml), validated and turned into the frozen data the rules read."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tomllib
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model, field_validator, model_validator
+from pydantic import BeforeValidator, Field, create_model, field_validator, model_validator
 
+from robots.config.files import ConfigError, _read_toml, _Strict, _validate, config_dir
 from robots.rules.parameters import (
     AGENCIES,
     LUNCH_KEYS,
@@ -29,18 +24,6 @@ from robots.rules.parameters import (
     Parameters,
     Policy,
 )
-from robots.synthetic import MUTATIONS, SeedMix
-
-# The repository's config/ directory; CASEBOT_CONFIG_DIR points elsewhere (a municipality's own).
-CONFIG_DIR = Path(os.environ.get("CASEBOT_CONFIG_DIR") or Path(__file__).resolve().parent.parent / "config")
-
-
-class ConfigError(Exception):
-    """A configuration file is missing or wrong; the message says which file, key and problem."""
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 def _cell(value: Any) -> Any:
@@ -145,30 +128,6 @@ class _PolicyFile(_Strict):
     registry: _Registry
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as f:
-            return tomllib.load(f)
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: file not found") from None
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"{path}: not valid TOML: {e}") from None
-
-
-def _validate(model: type[BaseModel], content: dict[str, Any], origin: object) -> Any:
-    try:
-        return model.model_validate(content)
-    except ValidationError as e:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '(top level)'}: {err['msg']}" for err in e.errors()
-        )
-        raise ConfigError(f"{origin}: {problems}") from None
-
-
-def _parse(model: type[BaseModel], path: Path) -> Any:
-    return _validate(model, _read_toml(path), path)
-
-
 def canonical(content: dict[str, Any]) -> str:
     """A parameter file's content as canonical JSON: what its digest covers and what the store keeps."""
     return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=date.isoformat)
@@ -218,7 +177,7 @@ def _dated(versions: list[tuple[Path, Any]], what: str, directory: Path) -> tupl
 
 def load_norms(directory: Path | None = None) -> tuple[NormTable, ...]:
     """Every riksnorm table in the directory, by valid_from. A year may hold several (a change mid-year)."""
-    directory = directory or CONFIG_DIR / "norms"
+    directory = directory or config_dir() / "norms"
     if not directory.is_dir():
         raise ConfigError(f"{directory}: no such directory of norm tables")
     return _dated([(p, load_norm_table(p)) for p in directory.glob("*.toml")], "norm table", directory)
@@ -247,7 +206,7 @@ def policy_version(content: dict[str, Any], origin: object) -> Policy:
 
 def load_policies(path: Path | None = None) -> tuple[Policy, ...]:
     """The local policy's versions: every *.toml in a directory (default config/policy/), or one file."""
-    path = path or CONFIG_DIR / "policy"
+    path = path or config_dir() / "policy"
     if path.is_dir():
         return _dated([(p, policy_version(_read_toml(p), p)) for p in path.glob("*.toml")], "policy version", path)
     return (policy_version(_read_toml(path), path),)
@@ -265,7 +224,7 @@ class _Provision(_Strict):
     versions: list[_Citation] = Field(min_length=1)
 
 
-LAW_FILE = Path(__file__).resolve().parent / "rules" / "law.toml"
+LAW_FILE = Path(__file__).resolve().parent.parent / "rules" / "law.toml"
 
 
 def load_law(path: Path = LAW_FILE) -> Law:
@@ -281,102 +240,3 @@ def load_law(path: Path = LAW_FILE) -> Law:
 def load_parameters(norms: Path | None = None, policy: Path | None = None) -> Parameters:
     """Norm tables, policy versions and the law: what the rules read."""
     return Parameters(load_norms(norms), load_policies(policy), load_law())
-
-
-class _SeedFile(_Strict):
-    clean: float = Field(ge=0.0, le=1.0)
-    reasons: dict[str, float]
-
-    @field_validator("reasons")
-    @classmethod
-    def _known(cls, reasons: dict[str, float]) -> dict[str, float]:
-        unknown = sorted(set(reasons) - set(MUTATIONS))
-        if unknown:
-            raise ValueError(f"unknown reasons {unknown}; known: {sorted(MUTATIONS)}")
-        if any(w < 0 for w in reasons.values()):
-            raise ValueError("weights must be 0 or more")
-        return reasons
-
-    @model_validator(mode="after")
-    def _some(self) -> _SeedFile:
-        if self.clean < 1 and not any(self.reasons.values()):
-            raise ValueError("with clean below 1, at least one reason needs a weight above 0")
-        return self
-
-
-def load_seed_mix(path: Path | None = None) -> SeedMix:
-    """The mix of synthetic applications (config/seed.toml)."""
-    f: _SeedFile = _parse(_SeedFile, path or CONFIG_DIR / "seed.toml")
-    return SeedMix(clean=f.clean, weights={k: v for k, v in f.reasons.items() if v > 0})
-
-
-class _Worker(_Strict):
-    robot_id: str = Field(min_length=1, max_length=100)
-    batch_size: int = Field(ge=1, le=10_000)
-    lease_seconds: int = Field(ge=1, le=86_400)
-    claim_seconds: int = Field(ge=60, le=7 * 86_400)
-
-
-class _Database(_Strict):
-    url: str = ""
-
-
-class _Service(_Strict):
-    url: str = Field(min_length=1)
-
-
-class _Gateway(_Service):
-    max_concurrency: int = Field(ge=1, le=1000)
-
-
-class _Schedule(_Strict):
-    cron: str = Field(min_length=9)
-    timezone: str = Field(min_length=1)
-    misfire_grace_seconds: int = Field(ge=1, le=86_400)
-
-    @field_validator("cron")
-    @classmethod
-    def _cron(cls, cron: str) -> str:
-        from apscheduler.triggers.cron import CronTrigger
-
-        try:
-            CronTrigger.from_crontab(cron)
-        except ValueError as e:
-            raise ValueError(f"not a cron expression ({e})") from None
-        return cron
-
-
-class _Retry(_Strict):
-    attempts: int = Field(ge=1, le=100)
-    seconds: int = Field(ge=1, le=86_400)
-
-    def wait(self, attempt: int) -> timedelta:
-        """How long to wait after the attempt-th failure: seconds, doubled each time, at most an hour."""
-        return min(timedelta(seconds=self.seconds * 2 ** (attempt - 1)), timedelta(hours=1))
-
-
-class _Sample(_Strict):
-    share: float = Field(ge=0.0, le=1.0)
-
-
-class Settings(_Strict):
-    """config/casebot.toml: how the worker runs."""
-
-    worker: _Worker
-    retry: _Retry
-    sample: _Sample
-    database: _Database
-    casesystem: _Service
-    ssbtek: _Gateway
-    schedule: _Schedule
-
-
-def load_settings(path: Path | None = None) -> Settings:
-    """config/casebot.toml, with CASEBOT_DATABASE_URL, CASEBOT_CASESYSTEM_URL and CASEBOT_SSBTEK_URL on top."""
-    settings: Settings = _parse(Settings, path or CONFIG_DIR / "casebot.toml")
-    return with_urls(settings, **{k: os.environ.get(f"CASEBOT_{k.upper()}_URL") for k in ("database", "casesystem", "ssbtek")})
-
-
-def with_urls(settings: Settings, **urls: str | None) -> Settings:
-    """The settings with other URLs for database, casesystem or ssbtek (None keeps the configured one)."""
-    return settings.model_copy(update={k: getattr(settings, k).model_copy(update={"url": v}) for k, v in urls.items() if v})

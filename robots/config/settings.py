@@ -1,0 +1,83 @@
+"""How the worker runs (config/casebot.toml), with the URLs the environment gives on top."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+from pydantic import Field, field_validator
+
+from robots.config.files import _parse, _Strict, config_dir
+
+
+class _Worker(_Strict):
+    robot_id: str = Field(min_length=1, max_length=100)
+    batch_size: int = Field(ge=1, le=10_000)
+    lease_seconds: int = Field(ge=1, le=86_400)
+    claim_seconds: int = Field(ge=60, le=7 * 86_400)
+
+
+class _Database(_Strict):
+    url: str = ""
+
+
+class _Service(_Strict):
+    url: str = Field(min_length=1)
+
+
+class _Gateway(_Service):
+    max_concurrency: int = Field(ge=1, le=1000)
+
+
+class _Schedule(_Strict):
+    cron: str = Field(min_length=9)
+    timezone: str = Field(min_length=1)
+    misfire_grace_seconds: int = Field(ge=1, le=86_400)
+
+    @field_validator("cron")
+    @classmethod
+    def _cron(cls, cron: str) -> str:
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            CronTrigger.from_crontab(cron)
+        except ValueError as e:
+            raise ValueError(f"not a cron expression ({e})") from None
+        return cron
+
+
+class _Retry(_Strict):
+    attempts: int = Field(ge=1, le=100)
+    seconds: int = Field(ge=1, le=86_400)
+
+    def wait(self, attempt: int) -> timedelta:
+        """How long to wait after the attempt-th failure: seconds, doubled each time, at most an hour."""
+        return min(timedelta(seconds=self.seconds * 2 ** (attempt - 1)), timedelta(hours=1))
+
+
+class _Sample(_Strict):
+    share: float = Field(ge=0.0, le=1.0)
+
+
+class Settings(_Strict):
+    """config/casebot.toml: how the worker runs."""
+
+    worker: _Worker
+    retry: _Retry
+    sample: _Sample
+    database: _Database
+    casesystem: _Service
+    ssbtek: _Gateway
+    schedule: _Schedule
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """config/casebot.toml, with CASEBOT_DATABASE_URL, CASEBOT_CASESYSTEM_URL and CASEBOT_SSBTEK_URL on top."""
+    settings: Settings = _parse(Settings, path or config_dir() / "casebot.toml")
+    return with_urls(settings, **{k: os.environ.get(f"CASEBOT_{k.upper()}_URL") for k in ("database", "casesystem", "ssbtek")})
+
+
+def with_urls(settings: Settings, **urls: str | None) -> Settings:
+    """The settings with other URLs for database, casesystem or ssbtek (None keeps the configured one)."""
+    return settings.model_copy(update={k: getattr(settings, k).model_copy(update={"url": v}) for k, v in urls.items() if v})
