@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from robots.config import load_settings
-from robots.pipeline import STEPS, Worker
+from robots.bootstrap import build_worker
+from robots.pipeline import STEPS
 
 _STEPS = dict(STEPS)
 
@@ -17,7 +18,7 @@ class OneAtATime:
             "worker": settings.worker.model_copy(update={"batch_size": 1}),
             "ssbtek": settings.ssbtek.model_copy(update={"max_concurrency": 1}),
         })
-        self.worker = Worker.from_config(settings)
+        self.worker = build_worker(settings)
 
     def applications_waiting(self) -> int:
         return sum(1 for _ in self.worker.casesystem.applications("submitted"))

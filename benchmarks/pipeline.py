@@ -33,6 +33,7 @@ from connectors.casesystem.standin import StandIn  # noqa: E402
 from connectors.serving import StubProcess  # noqa: E402
 from connectors.ssbtek.client import GatewayClient  # noqa: E402
 from robots.config import load_seed_mix, load_settings, with_urls  # noqa: E402
+from robots.bootstrap import build_worker  # noqa: E402
 from robots.pipeline import STEPS, Worker  # noqa: E402
 from robots.store import RegisterAnswer  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
@@ -61,7 +62,7 @@ def batch(folder: Path, n: int, latency: int, cap: int) -> dict:
             "worker": settings.worker.model_copy(update={"batch_size": n}),
             "ssbtek": settings.ssbtek.model_copy(update={"max_concurrency": cap}),
         })
-        worker = Worker.from_config(settings)
+        worker = build_worker(settings)
         client_alone = _client_alone(worker, gateway.url, cap)
         ctx, lock = worker.start_run()
         seconds = {}

@@ -4,7 +4,6 @@ benchmarks and the demo (a real process on a real port, so HTTP between worker a
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import socket
 import subprocess
@@ -22,8 +21,6 @@ from robots.contract.limits import MAX_DEPTH, MAX_INT_DIGITS
 from robots.contract.safe_json import TooLarge, UnsafeJSON, load_json
 from robots.privacy import mask
 
-ROOT = Path(__file__).resolve().parent.parent
-DATA_DIR = Path(os.environ.get("CASEBOT_DATA_DIR") or ROOT / "data")
 DEFAULT_PORTS = {"ssbtek": 8701, "casesystem": 8702}
 
 

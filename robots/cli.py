@@ -206,9 +206,10 @@ def stub(system: str, host: str, port: int | None, db: Path | None, **faults: ob
     """
     from pydantic import ValidationError
 
-    from connectors.serving import DATA_DIR, DEFAULT_PORTS, run_foreground
+    from connectors.serving import DEFAULT_PORTS, run_foreground
+    from robots.folders import data_dir
 
-    db = db or DATA_DIR / f"{system}.sqlite3"
+    db = db or data_dir() / f"{system}.sqlite3"
     if system == "ssbtek":
         from connectors.ssbtek.faults import Faults
         from connectors.ssbtek.server import create_app

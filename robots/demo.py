@@ -19,12 +19,13 @@ import click
 from sqlalchemy import select
 
 from connectors.casesystem.standin import StandIn
-from connectors.serving import DATA_DIR, StubProcess
+from connectors.serving import StubProcess
 from connectors.ssbtek.client import GatewayClient
 from robots.bots.sla_watch import OPEN
 from robots.config import load_seed_mix
 from robots.contract import EXAMPLES
 from robots.explain import explain
+from robots.folders import data_dir
 from robots.rules.reasons import kr
 from robots.seed import seed_stubs
 from robots.store import WorkItem, open_store
@@ -43,7 +44,7 @@ def run_demo(count: int, seed: int, period: str) -> None:
     from robots.decide import decide
     from robots.runner import run_tasks
 
-    folder = DATA_DIR / "demo"
+    folder = data_dir() / "demo"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     example = EXAMPLES / "repeat-single-parent"

@@ -13,7 +13,9 @@ from pathlib import Path
 from robot.api import logger
 from robot.libraries.BuiltIn import BuiltIn
 
-from robots.pipeline import LOGS, STEPS, Worker, new_run_id
+from robots.bootstrap import build_worker
+from robots.folders import runs_dir
+from robots.pipeline import STEPS, Worker, new_run_id
 
 _STEP = dict(STEPS)
 
@@ -23,10 +25,10 @@ def _keep_outputs_in_logs(run_id: str) -> None:
     writes output.xml, log.html and report.html after the last keyword, so they are moved when the
     process exits. (`casebot run` points Robot at logs/runs/<run id>/ itself; nothing moves then.)"""
     variables = BuiltIn()
-    if Path(variables.get_variable_value("${OUTPUT_DIR}")).resolve().is_relative_to(LOGS.parent):
+    if Path(variables.get_variable_value("${OUTPUT_DIR}")).resolve().is_relative_to(runs_dir()):
         return
     files = [variables.get_variable_value(f"${{{name}}}") for name in ("OUTPUT_FILE", "LOG_FILE", "REPORT_FILE")]
-    target = LOGS / run_id
+    target = runs_dir() / run_id
 
     def move() -> None:
         target.mkdir(parents=True, exist_ok=True)
@@ -49,7 +51,7 @@ class CasebotKeywords:
 
     def start_run(self) -> None:
         """Open the store and the connections and record the run (runs of other workers may go on beside it)."""
-        self.worker = Worker.from_config()
+        self.worker = build_worker()
         variables = BuiltIn()
         run_id = variables.get_variable_value("${RUN_ID}") or new_run_id()
         self.ctx = self.worker.start_run(run_id, Path(variables.get_variable_value("${OUTPUT_DIR}")))

@@ -21,8 +21,6 @@ from pathlib import Path
 
 from sqlalchemy import update
 
-from connectors.casesystem.client import CaseSystemClient
-from connectors.ssbtek.client import GatewayClient
 from robots.bots.context import Context
 from robots.bots.decide import decide
 from robots.bots.fetch import fetch
@@ -30,9 +28,10 @@ from robots.bots.intake import intake
 from robots.bots.sample import sample
 from robots.bots.sla_watch import sla_watch
 from robots.bots.write_back import write_back
-from robots.config import Settings, load_parameters, load_settings
+from robots.config import Settings
+from robots.ports import CaseSystem, RegisterGateway
 from robots.rules.parameters import Parameters
-from robots.store import Run, Store, open_store
+from robots.store import Run, Store
 from robots.store.models import utcnow
 from robots.store.parameters import keep as keep_parameters
 
@@ -44,8 +43,6 @@ STEPS: tuple[tuple[str, Callable[[Context], dict]], ...] = (
     ("write_back", write_back),
     ("sla_watch", sla_watch),
 )
-ROOT = Path(__file__).resolve().parent.parent
-LOGS = ROOT / "logs" / "runs"
 
 log = logging.getLogger("casebot.pipeline")
 HEARTBEAT = timedelta(seconds=10)
@@ -63,25 +60,17 @@ def new_run_id() -> str:
 
 @dataclass
 class Worker:
-    """Everything a pass needs, built once: store, clients, parameters."""
+    """Everything a pass needs, built once (robots/bootstrap.py): store, clients, parameters, clock."""
 
     settings: Settings
     store: Store
-    casesystem: CaseSystemClient
-    gateway: GatewayClient
-    params: Parameters = field(default_factory=load_parameters)
+    casesystem: CaseSystem
+    gateway: RegisterGateway
+    params: Parameters
+    clock: Callable[[], datetime] = utcnow
     instance: str = field(default_factory=new_instance)
     _heartbeats: dict = field(default_factory=dict, repr=False)
 
-    @classmethod
-    def from_config(cls, settings: Settings | None = None) -> Worker:
-        settings = settings or load_settings()
-        return cls(
-            settings=settings,
-            store=open_store(settings.database.url or None),
-            casesystem=CaseSystemClient(settings.casesystem.url),
-            gateway=GatewayClient(settings.ssbtek.url, max_concurrency=settings.ssbtek.max_concurrency),
-        )
 
     def close(self) -> None:
         self.gateway.close()
@@ -101,7 +90,7 @@ class Worker:
                             log_dir=str(log_dir) if log_dir else None))
             keep_parameters(session, self.params)  # so that any decision of this run can be re-run with its parameters
         self._heartbeats[run_id] = Heartbeat(self.store, run_id).start()
-        return Context(self.store, self.casesystem, self.gateway, self.params, self.settings, run_id, seed, self.instance)
+        return Context(self.store, self.casesystem, self.gateway, self.params, self.settings, run_id, seed, self.instance, self.clock)
 
     def finish_run(self, ctx: Context, counts: dict, outcome: str, error: str | None = None) -> None:
         heartbeat = self._heartbeats.pop(ctx.run_id, None)

@@ -7,16 +7,15 @@ from pathlib import Path
 
 import robot
 
-from robots.pipeline import LOGS, ROOT, new_run_id
-
-TASKS = ROOT / "tasks"
+from robots.folders import runs_dir, tasks_dir
+from robots.pipeline import new_run_id
 
 
 def run_tasks(run_id: str | None = None, console: str = "quiet") -> tuple[str, int, Path]:
     """(run id, Robot's return code — the number of failed tasks —, output directory)."""
     run_id = run_id or new_run_id()
-    outdir = LOGS / run_id
+    outdir = runs_dir() / run_id
     stdout = io.StringIO() if console == "none" else None
-    rc = robot.run(str(TASKS), rpa=True, outputdir=str(outdir), variable=[f"RUN_ID:{run_id}"], console=console,
+    rc = robot.run(str(tasks_dir()), rpa=True, outputdir=str(outdir), variable=[f"RUN_ID:{run_id}"], console=console,
                    loglevel="INFO", stdout=stdout)
     return run_id, rc, outdir

@@ -101,10 +101,11 @@ def run_worker(settings: Settings, pause: float = 10.0) -> None:
     """`casebot worker`: passes one after another, without a schedule, until SIGTERM or Ctrl-C (the pass
     under way finishes first). Start as many as the store can take: leases keep them apart. A pass that
     found nothing to do is followed by a pause."""
-    from robots.pipeline import StepsFailed, Worker
+    from robots.bootstrap import build_worker
+    from robots.pipeline import StepsFailed
 
     signals = stop_signals()
-    worker = Worker.from_config(settings)
+    worker = build_worker(settings)
     log.info("worker %s started", worker.instance)
     try:
         while not signals:

@@ -14,7 +14,8 @@ from connectors.casesystem.standin import StandIn
 from connectors.serving import StubProcess
 from connectors.ssbtek.client import GatewayClient
 from robots.bots.sla_watch import OPEN
-from robots.config import config_dir, load_parameters, load_seed_mix, load_settings, with_urls
+from robots.config import config_dir, load_seed_mix, load_settings, with_urls
+from robots.bootstrap import build_worker
 from robots.pipeline import Worker
 from robots.seed import seed_stubs
 from robots.store import WorkItem, open_store
@@ -43,9 +44,7 @@ class World:
         settings = with_urls(load_settings(self.config_dir / "casebot.toml"),
                              casesystem=self.cases.url, ssbtek=self.gateway.url, database=database_url or self.database_url)
         settings = settings.model_copy(update={k: getattr(settings, k).model_copy(update=v) for k, v in changes.items()})
-        worker = Worker.from_config(settings)
-        worker.params = load_parameters(self.config_dir / "norms", self.config_dir / "policy")
-        return worker
+        return build_worker(settings, config=self.config_dir)
 
     def seed(self, count: int, seed: int = 1):
         cases = population(count, seed, "2023-11", load_seed_mix())

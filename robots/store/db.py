@@ -18,10 +18,9 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
+from robots.folders import data_dir
 from robots.store.models import AuditEvent
 
-ROOT = Path(__file__).resolve().parent.parent.parent
-DEFAULT_URL = f"sqlite:///{Path(os.environ.get('CASEBOT_DATA_DIR') or ROOT / 'data') / 'casebot.sqlite3'}"
 MIGRATIONS = Path(__file__).parent / "migrations"
 GENESIS = "0" * 64
 WRITING = "casebot_writing"  # execution option of the connections a unit of work uses
@@ -34,7 +33,8 @@ def event_hash(previous: str, step: str, item_id: int | None, run_id: str | None
 
 
 def database_url() -> str:
-    return os.environ.get("CASEBOT_DATABASE_URL") or DEFAULT_URL
+    """CASEBOT_DATABASE_URL, else the SQLite file in the data folder (robots/folders.py)."""
+    return os.environ.get("CASEBOT_DATABASE_URL") or f"sqlite:///{data_dir() / 'casebot.sqlite3'}"
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

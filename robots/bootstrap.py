@@ -1,0 +1,32 @@
+"""One bootstrap: from settings to a worker — store, clock, clients, parameters — for every entry point
+(the CLI, the Robot keywords, the scheduler and `casebot worker`, the demo, the benchmarks, the tests'
+worlds, and later the console). Nothing is built at import; folders are robots/folders.py's."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from connectors.casesystem.client import CaseSystemClient
+from connectors.ssbtek.client import GatewayClient
+from robots.config import Settings, load_parameters, load_settings
+from robots.pipeline import Worker
+from robots.store import open_store
+from robots.store.models import utcnow
+
+
+def build_worker(settings: Settings | None = None, *, config: Path | None = None, clock: Callable[[], datetime] = utcnow) -> Worker:
+    """A worker on `settings` (default: config/casebot.toml with the environment's URLs on top) and the
+    parameters in `config` (default: the configuration folder); the store must be at this casebot's
+    schema (an empty one gets it)."""
+    settings = settings or load_settings()
+    params = load_parameters(config / "norms", config / "policy") if config else load_parameters()
+    return Worker(
+        settings=settings,
+        store=open_store(settings.database.url or None),
+        casesystem=CaseSystemClient(settings.casesystem.url),
+        gateway=GatewayClient(settings.ssbtek.url, max_concurrency=settings.ssbtek.max_concurrency),
+        params=params,
+        clock=clock,
+    )
