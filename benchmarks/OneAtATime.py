@@ -24,9 +24,9 @@ class OneAtATime:
         return sum(1 for _ in self.worker.casesystem.applications("submitted"))
 
     def handle_one_application(self) -> None:
-        ctx, lock = self.worker.start_run()
+        ctx = self.worker.start_run()
         try:
             for name in ("intake", "fetch", "decide", "write_back"):
                 _STEPS[name](ctx)
         finally:
-            self.worker.finish_run(ctx, lock, {}, "ok")
+            self.worker.finish_run(ctx, {}, "ok")

@@ -64,7 +64,7 @@ def batch(folder: Path, n: int, latency: int, cap: int) -> dict:
         })
         worker = build_worker(settings)
         client_alone = _client_alone(worker, gateway.url, cap)
-        ctx, lock = worker.start_run()
+        ctx = worker.start_run()
         seconds = {}
         started = time.perf_counter()
         for name, step in STEPS:
@@ -72,7 +72,7 @@ def batch(folder: Path, n: int, latency: int, cap: int) -> dict:
             step(ctx)
             seconds[name] = time.perf_counter() - t
         total = time.perf_counter() - started
-        worker.finish_run(ctx, lock, {}, "ok")
+        worker.finish_run(ctx, {}, "ok")
         worker.close()
         with worker.store.sessions() as session:  # invalid applications are not fetched: count who was asked
             asked = session.scalar(select(func.count()).select_from(RegisterAnswer))
