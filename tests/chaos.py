@@ -2,10 +2,13 @@
 
     .venv/bin/python -m tests.chaos                                   # 2 000 applications, 10 kills, SQLite and PostgreSQL
     .venv/bin/python -m tests.chaos --applications 300 --kills 5 --backend sqlite
+    .venv/bin/python -m tests.chaos --applications 3000 --workers 3 --backend postgres   # scale-out
 
 One synthetic population is decided twice, in two worlds of its own (both stand-ins, a store, short
 leases): once without kills, the reference, and once while `casebot run` processes are killed with
-SIGKILL at random moments and started again, then run until nothing is open. The report compares them:
+SIGKILL at random moments and started again, then run until nothing is open. With --workers N, N
+`casebot worker` processes share the store instead, and a random one of them is killed (and started
+again) at random moments while the others go on. The report compares them:
 
 - lost: a filed application with no decision in the case system;
 - duplicated: an application with more than one decision or payment, or a person paid twice a month;
@@ -120,6 +123,40 @@ def kill_runs(world: World, kills: int, rng: random.Random, max_wait: float) -> 
     return killed
 
 
+def kill_workers(world: World, workers: int, kills: int, rng: random.Random, max_wait: float) -> int:
+    """N `casebot worker` processes side by side; SIGKILL a random one at random moments while work waits,
+    start it again; when nothing waits, stop them all. Returns how many were killed."""
+    def start() -> subprocess.Popen:
+        return subprocess.Popen([sys.executable, "-m", "robots", "worker"], env=world.env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, start_new_session=True)
+
+    processes = [start() for _ in range(workers)]
+    killed = 0
+    try:
+        while killed < kills and waiting(world):
+            time.sleep(rng.uniform(0.5, max_wait))
+            i = rng.randrange(workers)
+            if processes[i].poll() is None:
+                os.killpg(processes[i].pid, signal.SIGKILL)
+                killed += 1
+            processes[i].wait()
+            processes[i] = start()
+        deadline = time.monotonic() + FINISH_WITHIN
+        while waiting(world) and time.monotonic() < deadline:
+            time.sleep(1)
+    finally:
+        for p in processes:
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+        for p in processes:
+            try:
+                p.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+    return killed
+
+
 @dataclass
 class Report:
     backend: str
@@ -147,7 +184,7 @@ class Report:
                 f"{self.kronor:,} kr (without kills {self.reference_payments}, {self.reference_kronor:,} kr); {self.seconds:.0f} s")
 
 
-def chaos(folder: Path, backend: str, applications: int, kills: int, seed: int = 2023, latency_ms: int = 120) -> Report:
+def chaos(folder: Path, backend: str, applications: int, kills: int, seed: int = 2023, latency_ms: int = 120, workers: int = 1) -> Report:
     """The reference and the chaos run, each in a world of its own under `folder`."""
     started = time.monotonic()
     rng = random.Random(seed)
@@ -160,7 +197,10 @@ def chaos(folder: Path, backend: str, applications: int, kills: int, seed: int =
         # a gateway slow enough that a run lasts long enough to be killed in the middle
         requests.put(world.gateway.url + "/admin/faults", json={"latency_ms": latency_ms, "jitter_ms": latency_ms // 3},
                      timeout=5).raise_for_status()
-        killed = kill_runs(world, kills, rng, max_wait=2.0)
+        if workers > 1:
+            killed = kill_workers(world, workers, kills, rng, max_wait=2.5)
+        else:
+            killed = kill_runs(world, kills, rng, max_wait=2.0)
         run_until_done(world)
         stuck = waiting(world)
         after = ledger(world)
@@ -169,7 +209,7 @@ def chaos(folder: Path, backend: str, applications: int, kills: int, seed: int =
         store.engine.dispose()
     differ = sum(1 for a, d in reference.decisions.items() if after.decisions.get(a, d) != d)
     assert reference.filed == after.filed == applications, "both worlds hold the whole population"
-    return Report(backend, applications, killed, lost=after.filed - len(after.decisions),
+    return Report(backend if workers == 1 else f"{backend}, {workers} workers", applications, killed, lost=after.filed - len(after.decisions),
                   duplicated=after.extra_decisions + after.paid_twice, stuck=stuck, differ=differ, audit_chain_holds=chain,
                   payments=after.payments, kronor=after.kronor, reference_payments=reference.payments,
                   reference_kronor=reference.kronor, seconds=time.monotonic() - started)
@@ -181,13 +221,14 @@ def main() -> int:
     parser.add_argument("--kills", type=int, default=10)
     parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--seed", type=int, default=2023)
+    parser.add_argument("--workers", type=int, default=1, help="casebot worker processes side by side (default: casebot run, one at a time)")
     parser.add_argument("--save", type=Path, help="write the reports as JSON")
     args = parser.parse_args()
     print(f"crash chaos on {platform.node()} ({os.cpu_count()} cores, Python {platform.python_version()})", flush=True)
     reports = []
     for backend in (["sqlite", "postgres"] if args.backend == "both" else [args.backend]):
         with tempfile.TemporaryDirectory(prefix="casebot-chaos-") as folder:
-            report = chaos(Path(folder), backend, args.applications, args.kills, args.seed)
+            report = chaos(Path(folder), backend, args.applications, args.kills, args.seed, workers=args.workers)
         reports.append(report)
         print(report.lines(), flush=True)
     if args.save:
