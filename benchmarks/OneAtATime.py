@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from robots.config import load_settings
 from robots.bootstrap import build_worker
+from robots.config import load_settings
 from robots.pipeline import STEPS
 
 _STEPS = dict(STEPS)

@@ -28,16 +28,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import requests  # noqa: E402
 import robot  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
 
 from connectors.casesystem.standin import StandIn  # noqa: E402
 from connectors.serving import StubProcess  # noqa: E402
 from connectors.ssbtek.client import GatewayClient  # noqa: E402
-from robots.config import load_seed_mix, load_settings, with_urls  # noqa: E402
 from robots.bootstrap import build_worker  # noqa: E402
+from robots.config import load_seed_mix, load_settings, with_urls  # noqa: E402
 from robots.pipeline import STEPS, Worker  # noqa: E402
-from robots.store import RegisterAnswer  # noqa: E402
-from sqlalchemy import func, select  # noqa: E402
 from robots.seed import seed_stubs  # noqa: E402
+from robots.store import RegisterAnswer  # noqa: E402
 from robots.synthetic import population  # noqa: E402
 
 HERE = Path(__file__).resolve().parent

@@ -25,10 +25,23 @@ from urllib.parse import urlencode
 
 import requests
 import urllib3
+from tenacity import (
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    stop_before_delay,
+    wait_exponential_jitter,
+)
 from urllib3.exceptions import ConnectTimeoutError, HTTPError, ReadTimeoutError
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, stop_before_delay, wait_exponential_jitter
 
-from connectors.errors import BadAnswer, Conflict, Locked, NotFound, Rejected, Unavailable
+from connectors.errors import (
+    BadAnswer,
+    Conflict,
+    Locked,
+    NotFound,
+    Rejected,
+    Unavailable,
+)
 from robots.contract.limits import MAX_ANSWER_DEPTH, MAX_INT_DIGITS, MAX_PAGE_BYTES
 from robots.contract.safe_json import UnsafeJSON, load_json
 from robots.privacy import mask

@@ -23,11 +23,11 @@ from datetime import datetime
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from robots.workdays import STOCKHOLM, is_working_day
 from robots.config import Settings
 from robots.runner import run_tasks
 from robots.store import open_store
 from robots.store.lock import SchedulerLock
+from robots.workdays import STOCKHOLM, is_working_day
 
 log = logging.getLogger("casebot.scheduler")
 STANDBY_POLL = 2.0  # seconds between a standby scheduler's tries to take the lock

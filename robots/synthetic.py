@@ -13,8 +13,8 @@ from datetime import date, timedelta
 
 from stdnum import luhn
 
-from robots.rules.periods import add_months
 from robots.rules.parameters import AGENCIES
+from robots.rules.periods import add_months
 
 CHILD_AGES = (0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 13, 14, 15, 17, 18)
 WORKING_CHILD_AGES = range(15, 19)  # a child of these ages, in school and living at home, may have a job

@@ -13,9 +13,9 @@ from sqlalchemy import create_engine, select, text
 from connectors.casesystem.standin import StandIn
 from connectors.serving import StubProcess
 from connectors.ssbtek.client import GatewayClient
+from robots.bootstrap import build_worker
 from robots.bots.sla_watch import OPEN
 from robots.config import config_dir, load_seed_mix, load_settings, with_urls
-from robots.bootstrap import build_worker
 from robots.pipeline import Worker
 from robots.seed import seed_stubs
 from robots.store import WorkItem, open_store

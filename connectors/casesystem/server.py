@@ -19,16 +19,22 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Literal
 
-from fastapi import Body, FastAPI, Header, HTTPException, Path as PathParam, Query, Response
+from fastapi import Body, FastAPI, Header, HTTPException, Query, Response
+from fastapi import Path as PathParam
 from pydantic import BaseModel, ConfigDict, Field
 
 from connectors.serving import clear_validation_errors, guard_json_bodies
 from robots.contract import validator
 from robots.contract.limits import MAX_BODY_BYTES, MAX_MEMBERS
-from robots.contract.validate import PERIOD, PERSONNUMMER, application_problems, first_float
-from robots.rules.periods import add_months, months_between, previous_month
+from robots.contract.validate import (
+    PERIOD,
+    PERSONNUMMER,
+    application_problems,
+    first_float,
+)
 from robots.privacy import mask
 from robots.rules.people import normalize
+from robots.rules.periods import add_months, months_between, previous_month
 
 MAX_AMOUNT = 10_000_000  # kronor; anything larger is garbage, and must not overflow the ledger's integers
 PNR_PATTERN = f"^{PERSONNUMMER.pattern}$"

@@ -12,7 +12,6 @@ import os
 from pydantic import BaseModel, ConfigDict, Field
 
 
-
 class Faults(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections import deque
 import random
 import sqlite3
+from collections import deque
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Literal
@@ -21,8 +21,8 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from connectors.ssbtek.faults import Faults
 from connectors.serving import clear_validation_errors, guard_json_bodies
+from connectors.ssbtek.faults import Faults
 from robots.contract import validator
 from robots.contract.limits import MAX_PAGE_BYTES
 from robots.rules.parameters import AGENCIES

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from robots.ports import CaseSystem, RegisterGateway
 from robots.config import Settings
+from robots.ports import CaseSystem, RegisterGateway
 from robots.rules.parameters import Parameters
 from robots.store import Store
 from robots.store.models import utcnow

@@ -14,10 +14,10 @@ from connectors.errors import Conflict, ConnectorError, NotFound
 from robots.bots.batches import in_batches
 from robots.bots.context import Context
 from robots.bots.failures import guarded
-from robots.workdays import deadline_for
 from robots.contract.validate import application_problems
 from robots.store.models import WorkItem
 from robots.store.queue import add_new, lease, release, reload, take_claims
+from robots.workdays import deadline_for
 from robots.workflow import State, move
 
 

@@ -9,7 +9,13 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, create_model, field_validator, model_validator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    create_model,
+    field_validator,
+    model_validator,
+)
 
 from robots.config.files import ConfigError, _read_toml, _Strict, _validate, config_dir
 from robots.rules.parameters import (

@@ -12,7 +12,6 @@ a lone surrogate, nesting a thousand deep), and answers with problems, never an 
 from __future__ import annotations
 
 import re
-
 from datetime import date
 
 from stdnum import luhn
@@ -21,8 +20,20 @@ from stdnum.se import personnummer as pnr
 
 from robots.contract import validator
 from robots.contract.limits import (
-    FREE_TEXT, MAX_AMOUNT, MAX_ASSETS, MAX_DECLARED_INCOMES, MAX_DEPTH, MAX_DWELLING_SIZE, MAX_INT_DIGITS, MAX_MEMBERS,
-    MAX_MONTHS_ON_ASSISTANCE, MAX_OTHER_COSTS, MAX_PROBLEM_CHARS, MAX_PROBLEMS, MAX_REGISTER_ITEMS, MAX_STRING_CHARS,
+    FREE_TEXT,
+    MAX_AMOUNT,
+    MAX_ASSETS,
+    MAX_DECLARED_INCOMES,
+    MAX_DEPTH,
+    MAX_DWELLING_SIZE,
+    MAX_INT_DIGITS,
+    MAX_MEMBERS,
+    MAX_MONTHS_ON_ASSISTANCE,
+    MAX_OTHER_COSTS,
+    MAX_PROBLEM_CHARS,
+    MAX_PROBLEMS,
+    MAX_REGISTER_ITEMS,
+    MAX_STRING_CHARS,
 )
 from robots.rules.parameters import AGENCIES
 from robots.rules.people import age_on_first_of_month, birth_date, normalize

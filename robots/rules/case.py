@@ -11,7 +11,6 @@ from robots.rules.agencies import PAYING
 from robots.rules.people import age_on_first_of_month, normalize
 
 
-
 # Plain slotted classes, not frozen: frozen dataclasses are slow to build, and a batch builds many.
 @dataclass(slots=True)
 class Member:

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from robots.rules.agencies import NAMES as AGENCY_NAMES
 from robots.rules.case import Case, Member
 from robots.rules.costs import rent_ceiling, unaccepted_costs
-from robots.rules.agencies import NAMES as AGENCY_NAMES
 from robots.rules.parameters import Policy
 from robots.rules.reasons import kr, reason
-
 
 COST_NAMES = {"childcare": "barnomsorgsavgift"}
 # Fixed phrases for why an agency's data is missing: an agency's own error text is outside text and never

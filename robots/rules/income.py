@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from robots.rules.agencies import NAMES as AGENCY_NAMES
 from robots.rules.agencies import REPORTED_BY
-from robots.rules.norm import round_half_up
-from robots.rules.periods import months_between
-from robots.rules.parameters import NormTable, Policy
 from robots.rules.case import Case
+from robots.rules.norm import round_half_up
+from robots.rules.parameters import NormTable, Policy
+from robots.rules.periods import months_between
 from robots.rules.reasons import kr, reason
 
 INCOME_NAMES = {

@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from robots.rules.parameters import LUNCH_KEYS, Amount, NormTable
 from robots.rules.case import Member
+from robots.rules.parameters import LUNCH_KEYS, Amount, NormTable
 
 _CHILD_BRACKETS = (  # (highest age, table key, line label)
     (0, "child_0", "child 0"),

@@ -7,8 +7,8 @@ import sqlite3
 import pytest
 import requests
 
-from connectors.casesystem.standin import StandIn
 from connectors.casesystem.server import SCHEMA_VERSION, migrate
+from connectors.casesystem.standin import StandIn
 from connectors.errors import Conflict, NotFound, Rejected
 from connectors.serving import StubProcess
 from tests.builders import FIXED_TIME, case, pnr

@@ -10,11 +10,11 @@ import requests
 from sqlalchemy import select
 
 from connectors.casesystem.standin import StandIn
-from robots.store import Run, WorkItem
-from robots.store.queue import latest_answers
 from robots.config import load_parameters
 from robots.decide import decide
 from robots.replay import redecide
+from robots.store import Run, WorkItem
+from robots.store.queue import latest_answers
 from tests.conftest import run as decide_with_fixed_clock
 
 

@@ -7,9 +7,9 @@ import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from robots.workdays import deadline_for, is_working_day, next_working_day
 from robots.config import load_settings
 from robots.scheduler import build_scheduler
+from robots.workdays import deadline_for, is_working_day, next_working_day
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 PERSONNUMMER = re.compile(r"(19|20)\d{6}-?\d{4}")

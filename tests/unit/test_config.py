@@ -7,7 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from robots.config import config_dir, LAW_FILE, ConfigError, load_law, load_norms, load_parameters, load_policies, load_settings
+from robots.config import (
+    LAW_FILE,
+    ConfigError,
+    config_dir,
+    load_law,
+    load_norms,
+    load_parameters,
+    load_policies,
+    load_settings,
+)
 
 
 def test_the_bundled_tables_policy_versions_and_law_load():

@@ -8,9 +8,9 @@ from datetime import date
 
 import pytest
 
+from robots.rules.case import parse_case
 from robots.rules.norm import household_norm, round_half_up
 from robots.rules.parameters import Amount, NormTable
-from robots.rules.case import parse_case
 from robots.rules.people import age_on_first_of_month
 from tests.builders import born_aged, case
 from tests.conftest import run

@@ -9,7 +9,12 @@ from hypothesis import strategies as st
 
 from robots.contract import validator
 from robots.contract.limits import MAX_DEPTH, MAX_PROBLEM_CHARS, MAX_PROBLEMS
-from robots.contract.validate import application_problems, first_float, registry_sources, usable_application_id
+from robots.contract.validate import (
+    application_problems,
+    first_float,
+    registry_sources,
+    usable_application_id,
+)
 from tests.builders import born_aged, case, pnr
 from tests.conftest import codes, run
 
