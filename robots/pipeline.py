@@ -2,8 +2,9 @@
 
 The steps in order: intake, fetch, decide, sample, write back, SLA watch. `casebot run` and the
 scheduler run a pass through the Robot Framework tasks in tasks/ (robots/keywords.py calls the steps
-below); `casebot worker`, tests and benchmarks call `Worker.run_pass`. Either way a failed step is
-recorded and the next goes on. Many workers, each with its own runs and heartbeat, may share one store:
+below, one after another, as the task file reads); `casebot worker`, the tests and the benchmarks call
+`Worker.run_pass`, whose steps overlap (`streamed`). Either way a failed step is recorded and the others
+go on. Many workers, each with its own runs and heartbeat, may share one store:
 leases alone keep them apart.
 """
 
@@ -14,6 +15,7 @@ import os
 import secrets
 import socket
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -101,25 +103,72 @@ class Worker:
             run.finished_at, run.outcome, run.counts, run.error = utcnow(), outcome, counts, error
 
     def run_pass(self, run_id: str | None = None) -> dict[str, dict]:
-        """Every step once, in order, as the Robot tasks run them: a step that fails is recorded and the
-        next goes on (their items wait for the next pass); returns the counts of each step that ran."""
+        """One streamed pass (`streamed`: the steps overlap, each taking what is due): a step that fails is
+        recorded and the others go on (its items wait for the next pass); returns the counts of each step."""
         ctx = self.start_run(run_id)
-        counts: dict[str, dict] = {}
-        errors: list[str] = []
         try:
-            for name, step in STEPS:
-                try:
-                    counts[name] = step(ctx)
-                except Exception as e:  # noqa: BLE001  recorded on the run; the next step goes on
-                    log.exception("run %s: step %s failed", ctx.run_id, name)
-                    errors.append(f"{name}: {e!r}")
+            counts, errors = streamed(ctx)
         except BaseException as e:
-            self.finish_run(ctx, counts, "interrupted", repr(e))
+            self.finish_run(ctx, {}, "interrupted", repr(e))
             raise
         self.finish_run(ctx, counts, "failed" if errors else "ok", "; ".join(errors) or None)
         if errors:
             raise StepsFailed("; ".join(errors))
         return counts
+
+
+# The steps that overlap in a streamed pass, in order, with what counts as progress for each: a stage
+# stops once the stages before it have stopped and a call of its own made none.
+STAGES: tuple[tuple[str, Callable[[Context], dict], tuple[str, ...]], ...] = (
+    ("intake", intake, ("new", "claimed", "taken_by_others")),
+    ("fetch", fetch, ("ready", "waiting", "given_up")),
+    ("decide", decide, ("granted", "referred")),
+    ("write_back", write_back, ("written", "referred", "paid_elsewhere", "failed")),
+)
+PAUSE = 0.05  # seconds a stage waits when it found nothing yet while the stages before it still work
+
+
+def streamed(ctx: Context) -> tuple[dict[str, dict], list[str]]:
+    """One pass whose steps overlap: each stage runs in a thread of its own, again and again, taking what
+    is due (leases keep the stages apart as they keep workers apart), so an application goes on to the next
+    step as soon as it is ready, and the gateway is kept busy while decisions are made and written.
+    Then the stickprov and the SLA watch. Returns (counts by step, errors)."""
+    counts: dict[str, dict] = {name: {} for name, _, _ in STAGES}
+    errors: list[str] = []
+    stopped: set[str] = set()
+
+    def stage(i: int) -> None:
+        name, step, progress = STAGES[i]
+        before = {n for n, _, _ in STAGES[:i]}
+        try:
+            while True:
+                upstream_stopped = before <= stopped  # read before the call: nothing can come after it
+                c = step(ctx)
+                for k, v in c.items():
+                    counts[name][k] = counts[name].get(k, 0) + v
+                moved = any(c.get(k) for k in progress)
+                if upstream_stopped and not moved:
+                    return
+                if not moved:
+                    time.sleep(PAUSE)
+        except Exception as e:  # noqa: BLE001  recorded on the run; the other stages go on
+            log.exception("run %s: step %s failed", ctx.run_id, name)
+            errors.append(f"{name}: {e!r}")
+        finally:
+            stopped.add(name)
+
+    threads = [threading.Thread(target=stage, args=(i,), name=f"stage-{name}") for i, (name, _, _) in enumerate(STAGES)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for name, step in (("sample", sample), ("sla_watch", sla_watch)):
+        try:
+            counts[name] = step(ctx)
+        except Exception as e:  # noqa: BLE001
+            log.exception("run %s: step %s failed", ctx.run_id, name)
+            errors.append(f"{name}: {e!r}")
+    return counts, errors
 
 
 class StepsFailed(Exception):
