@@ -23,7 +23,8 @@ from robots.store.models import AuditEvent
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 GENESIS = "0" * 64
-WRITING = "casebot_writing"  # execution option of the connections a unit of work uses
+WRITING = "casebot_writing"
+AUDIT_CHAIN_LOCK = 7304  # PostgreSQL advisory lock key: one writer on the audit chain at a time  # execution option of the connections a unit of work uses
 
 
 def event_hash(previous: str, step: str, item_id: int | None, run_id: str | None, detail: dict) -> str:
@@ -73,12 +74,19 @@ class Store:
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
-        """One writing transaction: committed when the block ends normally, rolled back otherwise."""
+        """One writing transaction: committed when the block ends normally, rolled back otherwise.
+
+        On PostgreSQL it takes the audit chain's lock first, before any row lock. Taken at the first audit
+        event instead, after the transaction had locked rows, it let two workers each wait for what the other
+        held (a deadlock, seen with three workers). The one chain is what serialises writers; the audit
+        issue gives it a shape that does not."""
         with self._writing() as session, session.begin():
+            if self.is_postgres:
+                session.execute(text(f"SELECT pg_advisory_xact_lock({AUDIT_CHAIN_LOCK})"))
             yield session
 
     def audit(self, session: Session, step: str, detail: dict, item_id: int | None = None, run_id: str | None = None) -> AuditEvent:
-        """Append to the hash chain. On PostgreSQL an advisory lock keeps concurrent workers on one chain."""
+        """Append to the hash chain. On PostgreSQL the transaction's advisory lock keeps workers on one chain."""
         event_ = AuditEvent(item_id=item_id, run_id=run_id, step=step, detail=detail, **self._link(session, step, detail, item_id, run_id))
         session.add(event_)  # inserted in the order added, at the next flush
         return event_
@@ -96,9 +104,7 @@ class Store:
     def _link(self, session: Session, step: str, detail: dict, item_id: int | None, run_id: str | None) -> dict[str, str]:
         """The next link of the chain: the previous hash, and this event's hash over it and its content."""
         last = session.info.get("audit_head")
-        if last is None:  # first event of this transaction: lock the chain, read its head
-            if self.is_postgres:
-                session.execute(text("SELECT pg_advisory_xact_lock(7304)"))
+        if last is None:  # first event of this transaction (which holds the chain's lock): read its head
             last = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)) or GENESIS
         head = session.info["audit_head"] = event_hash(last, step, item_id, run_id, detail)
         return {"prev_hash": last, "hash": head}
