@@ -37,14 +37,21 @@ def test_on_sqlite_status_answers_while_a_pass_holds_the_write_lock(tmp_path):
     store.engine.dispose()
 
 
-def test_an_older_store_is_refused_until_casebot_migrate(tmp_path):
+def store_at(tmp_path, revision: str, rows=lambda connection: None) -> str:
+    """A SQLite store at an older schema revision, with the rows `rows` puts in; its URL."""
     url = f"sqlite:///{tmp_path / 'casebot.sqlite3'}"
     engine = _engine(url)
     config = _alembic()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "0003")
+        command.upgrade(config, revision)
+        rows(connection)
     engine.dispose()
+    return url
+
+
+def test_an_older_store_is_refused_until_casebot_migrate(tmp_path):
+    url = store_at(tmp_path, "0003")
     with pytest.raises(StoreOutOfDate, match="has schema revision 0003; this casebot needs .*: run `casebot migrate`"):
         open_store(url)
     env = {"CASEBOT_DATABASE_URL": url, "PATH": ""}
@@ -59,17 +66,13 @@ def test_an_older_store_is_refused_until_casebot_migrate(tmp_path):
 
 
 def test_migrating_names_a_written_back_referral_with_caseworker(tmp_path):
-    url = f"sqlite:///{tmp_path / 'casebot.sqlite3'}"
-    engine = _engine(url)
-    config = _alembic()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "0003")
+    def items(connection):
         for n, (state, written) in enumerate((("REFERRED", "2026-11-20"), ("REFERRED", None), ("WRITTEN", "2026-11-20"))):
             connection.execute(text(
                 "INSERT INTO work_items (application_id, period, state, submitted_at, deadline, attempts, created_at, updated_at, written_at)"
                 " VALUES (:a, '2023-11', :s, '2026-11-19', '2026-11-20', 0, '2026-11-19', '2026-11-19', :w)"), {"a": f"A-{n}", "s": state, "w": written})
-    engine.dispose()
+
+    url = store_at(tmp_path, "0003", items)
     subprocess.run([sys.executable, "-m", "robots", "migrate"], env={"CASEBOT_DATABASE_URL": url, "PATH": ""}, check=True, capture_output=True)
     store = open_store(url)
     with store.sessions() as session:
