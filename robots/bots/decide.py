@@ -42,6 +42,8 @@ def decide(ctx: Context) -> dict[str, int]:
         with ctx.store.unit_of_work() as session:
             answers = latest_answers(session, [i.id for i in batch])
             for item in reload(session, batch):
+                if item is None:
+                    continue
                 counts[guarded(ctx, session, item, lambda item=item: _decide_one(ctx, session, item, answers[item.id]))] += 1
     return counts
 

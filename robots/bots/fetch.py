@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from robots.bots.batches import in_batches
 from robots.bots.context import Context
@@ -63,7 +63,13 @@ def _record(ctx: Context, session, fetched: list[tuple[WorkItem, HouseholdAnswer
     primary key: this runs while the gateway answers the rest, and must not hold up its threads."""
     now = ctx.clock()
     answers, moves = [], []
+    # Still leased to us? A lease that lapsed while the gateway was slow may be another worker's now: then
+    # what came back is not ours to record. (A writing transaction is the only writer: check, then write.)
+    ids = [it.id for it, _ in fetched]
+    ours = set(session.scalars(select(WorkItem.id).where(WorkItem.id.in_(ids), WorkItem.lease_owner == fetched[0][0].lease_owner)))
     for it, result in fetched:
+        if it.id not in ours:
+            continue
         failed = what_failed(result, it.period)
         attempt = it.attempts + 1
         answers += [{"item_id": it.id, "attempt": attempt, "answer": answer} for answer in result.answers]

@@ -54,6 +54,8 @@ def intake(ctx: Context) -> dict[str, int]:
     for batch in in_batches(claims):
         with ctx.store.unit_of_work() as session:
             for item, (_, record, error) in zip(reload(session, [items[b[0]] for b in batch]), batch):
+                if item is None:
+                    continue
                 counts[guarded(ctx, session, item, lambda item=item, record=record, error=error: _record_claim(ctx, session, item, record, error))] += 1
     return counts
 

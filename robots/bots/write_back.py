@@ -24,6 +24,8 @@ def write_back(ctx: Context) -> dict[str, int]:
     for batch in in_batches(writes):
         with ctx.store.unit_of_work() as session:
             for item, (_, recorded_now, error) in zip(reload(session, [items[b[0]] for b in batch]), batch):
+                if item is None:
+                    continue
                 counts[guarded(ctx, session, item, lambda item=item, r=recorded_now, e=error: _record_write(ctx, session, item, r, e))] += 1
                 counts["already_there"] += recorded_now is False
     return counts

@@ -54,13 +54,13 @@ class WorkItem(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     application_id: Mapped[str] = mapped_column(String(31))
     period: Mapped[str] = mapped_column(String(7))
-    state: Mapped[str] = mapped_column(String(16), index=True)
+    state: Mapped[str] = mapped_column(String(32), index=True)
     application: Mapped[dict | None] = mapped_column(JSON)  # as claimed from the case system
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)  # when the case system received it: the deadline counts from it
     deadline: Mapped[datetime] = mapped_column(UTCDateTime)  # end of the next working day after submission
     attempts: Mapped[int] = mapped_column(Integer, default=0)  # failed tries of the current step
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
-    lease_owner: Mapped[str | None] = mapped_column(String(100))
+    lease_owner: Mapped[str | None] = mapped_column(String(200))
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
     error_kind: Mapped[str | None] = mapped_column(String(16))  # of last_error: SYSTEM, BUSINESS or APPLICATION (a bug)

@@ -50,10 +50,11 @@ def add_new(session: Session, rows: list[dict]) -> list[tuple[int, str]]:
     return [tuple(row) for row in session.execute(statement)]
 
 
-def reload(session: Session, items: list[WorkItem]) -> list[WorkItem]:
-    """The same items, attached to this session, in one query."""
+def reload(session: Session, items: list[WorkItem]) -> list[WorkItem | None]:
+    """The same items, attached to this session, in one query; None for one whose lease another worker
+    holds now (ours lapsed while we worked on it): what we found out is no longer ours to record."""
     by_id = {i.id: i for i in session.scalars(select(WorkItem).where(WorkItem.id.in_([i.id for i in items])))}
-    return [by_id[i.id] for i in items]
+    return [by_id[i.id] if by_id[i.id].lease_owner == i.lease_owner and by_id[i.id].state == i.state else None for i in items]
 
 
 def release(item: WorkItem) -> None:

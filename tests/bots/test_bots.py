@@ -194,3 +194,23 @@ def test_a_broken_agency_part_is_judged_once_the_worker_refers_as_casebot_decide
     again = decide_application(application, [bench.gateway.answers[m["personnummer"]] for m in application["household"]["members"]],
                                PARAMS, decided_at=item.decision["decided_at"], decided_by=item.decision["decided_by"])
     assert again["reasons"] == item.decision["reasons"]
+
+
+def test_a_fetch_that_comes_back_after_its_lease_was_taken_over_records_nothing(bench):
+    from sqlalchemy import update
+
+    from robots.bots.fetch import _record, request_for
+    from robots.store.queue import lease
+
+    bench.file("A-1")
+    intake(bench.ctx)
+    with bench.ctx.store.unit_of_work() as session:
+        [item] = lease(session, ["CLAIMED"], **bench.ctx.lease_args())
+    [(_, result)] = list(bench.gateway.fetch_each([request_for(item.application, PARAMS)]))
+    with bench.ctx.store.unit_of_work() as session:  # meanwhile our lease lapsed, and another worker leased it
+        session.execute(update(WorkItem).where(WorkItem.id == item.id).values(lease_owner="casebot/another-run"))
+    counts = {"ready": 0, "waiting": 0, "given_up": 0}
+    with bench.ctx.store.unit_of_work() as session:
+        _record(bench.ctx, session, [(item, result)], counts)
+    assert counts == {"ready": 0, "waiting": 0, "given_up": 0}
+    assert bench.items()["A-1"].state == "CLAIMED"  # untouched: the other worker records its own fetch

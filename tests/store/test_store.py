@@ -65,17 +65,25 @@ def test_an_older_store_is_refused_until_casebot_migrate(tmp_path):
     assert "already the newest" in again.stdout
 
 
-def test_migrating_names_a_written_back_referral_with_caseworker(tmp_path):
+def test_migrating_a_store_full_of_history_keeps_it_and_names_a_written_back_referral_with_caseworker(tmp_path):
     def items(connection):
         for n, (state, written) in enumerate((("REFERRED", "2026-11-20"), ("REFERRED", None), ("WRITTEN", "2026-11-20"))):
             connection.execute(text(
                 "INSERT INTO work_items (application_id, period, state, submitted_at, deadline, attempts, created_at, updated_at, written_at)"
                 " VALUES (:a, '2023-11', :s, '2026-11-19', '2026-11-20', 0, '2026-11-19', '2026-11-19', :w)"), {"a": f"A-{n}", "s": state, "w": written})
+            # rows that point at the item, as in every real store: a migration must not need to drop work_items
+            connection.execute(text("INSERT INTO audit_events (item_id, at, step, detail, prev_hash, hash)"
+                                    " VALUES (:i, '2026-11-19', 'intake', '{}', :p, :h)"), {"i": n + 1, "p": f"p{n}", "h": f"h{n}"})
+            connection.execute(text("INSERT INTO register_answers (item_id, attempt, answer, received_at) VALUES (:i, 1, '{}', '2026-11-19')"),
+                               {"i": n + 1})
 
     url = store_at(tmp_path, "0003", items)
     subprocess.run([sys.executable, "-m", "robots", "migrate"], env={"CASEBOT_DATABASE_URL": url, "PATH": ""}, check=True, capture_output=True)
     store = open_store(url)
     with store.sessions() as session:
         states = [s for (s,) in session.execute(text("SELECT state FROM work_items ORDER BY application_id"))]
+        kept = session.execute(text("SELECT count(*) FROM audit_events")).scalar(), session.execute(text("SELECT count(*) FROM register_answers")).scalar()
+        received = session.execute(text("SELECT received_at FROM work_items ORDER BY id")).scalars().all()
     store.engine.dispose()
     assert states == ["WITH_CASEWORKER", "REFERRED", "WRITTEN"]
+    assert kept == (3, 3) and len(received) == 3

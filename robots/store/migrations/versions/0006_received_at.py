@@ -2,9 +2,13 @@
 
 Revision ID: 0006
 Revises: 0005
+
+A plain RENAME COLUMN (SQLite 3.25+, PostgreSQL): Alembic's batch mode would rebuild work_items on
+SQLite, and dropping the old table fails while audit events and register answers point at it.
 """
 
 from alembic import op
+
 
 revision = '0006'
 down_revision = '0005'
@@ -13,10 +17,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('work_items', schema=None) as batch_op:
-        batch_op.alter_column('submitted_at', new_column_name='received_at')
+    op.execute("ALTER TABLE work_items RENAME COLUMN submitted_at TO received_at")
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('work_items', schema=None) as batch_op:
-        batch_op.alter_column('received_at', new_column_name='submitted_at')
+    op.execute("ALTER TABLE work_items RENAME COLUMN received_at TO submitted_at")
