@@ -23,9 +23,9 @@ class CaseSystem(Protocol):
         """Summaries (application_id, period, received_at) of every application with the status, oldest first."""
         ...
 
-    def claim_many(self, claims: Sequence[tuple[str, str | None]], robot: str,
+    def claim_many(self, claims: Sequence[tuple[str, Sequence[str]]], robot: str,
                    lease_seconds: int) -> Iterator[tuple[int, object, Exception | None]]:
-        """Claim each (application id, earlier claimant this one takes over, or None) for `robot`;
+        """Claim each (application id, earlier claimants this one takes over) for `robot`;
         (index, the application's record with its history, or None; error or None), as each comes."""
         ...
 

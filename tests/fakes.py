@@ -18,6 +18,7 @@ class FakeCaseSystem:
         self.payments: list[tuple[str, int]] = []  # (application id, amount)
         self.paid: dict[tuple[str, str], str] = {}  # (person, period) -> application id
         self.down = False  # every call fails as an outage would
+        self.claims_down = False  # only claims fail so
 
     def file(self, application: dict, received_at: str = "2023-10-23T08:00:00+00:00") -> str:
         self.records[application["application_id"]] = {"application": application, "status": "submitted", "claimed_by": None,
@@ -34,14 +35,16 @@ class FakeCaseSystem:
             if r["status"] == status:
                 yield {"application_id": application_id, "period": r["application"]["period"], "status": status, "received_at": r["received_at"]}
 
-    def _claim(self, application_id: str, replaces: str | None, robot: str) -> dict:
+    def _claim(self, application_id: str, replaces: Sequence[str], robot: str) -> dict:
         self._outage()
+        if self.claims_down:
+            raise Unavailable("casesystem: claim did not answer (fake outage)")
         r = self.records.get(application_id)
         if r is None:
             raise NotFound(f"no application {application_id}", 404)
         if r["status"] in ("referred", "decided"):
             raise Conflict(f"application {application_id} is already {r['status']}", 409)
-        if r["claimed_by"] not in (None, robot, replaces):
+        if r["claimed_by"] not in (None, robot, *replaces):
             raise Conflict(f"application {application_id} is held by {r['claimed_by']}", 409)
         r["status"], r["claimed_by"] = "claimed", robot
         return {"application": r["application"], "status": "claimed", "claimed_by": robot}
@@ -73,7 +76,7 @@ class FakeCaseSystem:
             except Exception as e:  # noqa: BLE001 - as the HTTP adapter hands errors over
                 yield i, None, e
 
-    def claim_many(self, claims: Sequence[tuple[str, str | None]], robot: str, lease_seconds: int) -> Iterator[tuple[int, object, Exception | None]]:
+    def claim_many(self, claims: Sequence[tuple[str, Sequence[str]]], robot: str, lease_seconds: int) -> Iterator[tuple[int, object, Exception | None]]:
         return self._each(lambda application_id, replaces: self._claim(application_id, replaces, robot), claims)
 
     def put_many(self, writes: Sequence[tuple[str, str, dict]]) -> Iterator[tuple[int, object, Exception | None]]:

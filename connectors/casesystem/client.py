@@ -31,8 +31,8 @@ class CaseSystemClient:
             except Exception as e:  # noqa: BLE001 - handed to the bot, which knows what each error means
                 yield futures[future], None, e
 
-    def claim_many(self, claims: Sequence[tuple[str, str | None]], robot: str, lease_seconds: int) -> Iterator[tuple[int, object, Exception | None]]:
-        """Claim each (application id, earlier claimant to take over or None); (index, record or None, error or None)."""
+    def claim_many(self, claims: Sequence[tuple[str, Sequence[str]]], robot: str, lease_seconds: int) -> Iterator[tuple[int, object, Exception | None]]:
+        """Claim each (application id, earlier claimants to take over); (index, record or None, error or None)."""
         return self._each(lambda application_id, replaces: self.claim(application_id, robot, lease_seconds, replaces), claims)
 
     def put_many(self, writes: Sequence[tuple[str, str, dict]]) -> Iterator[tuple[int, object, Exception | None]]:
@@ -49,10 +49,10 @@ class CaseSystemClient:
                 return
             after = page["next"]  # type: ignore[index]
 
-    def claim(self, application_id: str, robot: str, lease_seconds: int = 600, replaces: str | None = None) -> dict:
+    def claim(self, application_id: str, robot: str, lease_seconds: int = 600, replaces: Sequence[str] = ()) -> dict:
         """Take the application for handling; returns it with its history. Conflict if someone else holds it.
-        `replaces`: an earlier claimant (a crashed instance of this robot) whose claim this one takes over."""
-        claim = {"robot": robot, "lease_seconds": lease_seconds} | ({"replaces": replaces} if replaces else {})
+        `replaces`: earlier claimants (crashed instances of this robot) whose claim this one takes over."""
+        claim = {"robot": robot, "lease_seconds": lease_seconds} | ({"replaces": list(replaces)} if replaces else {})
         _, body = self.http.call("POST", f"/applications/{application_id}/claim", json=claim, safe_to_repeat=True)
         return body  # type: ignore[return-value]
 

@@ -163,8 +163,8 @@ class Claim(BaseModel):
     model_config = ConfigDict(extra="forbid")
     robot: str = Field(min_length=1, max_length=200, description="who claims: one robot instance")
     lease_seconds: int = Field(default=600, ge=1, le=86_400, description="the claim lapses after this long")
-    replaces: str | None = Field(default=None, min_length=1, max_length=200,
-                                 description="an earlier claimant whose claim this one takes over (a robot instance that died)")
+    replaces: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+        default=[], max_length=20, description="earlier claimants whose claim this one takes over (robot instances that died)")
 
 
 class Release(BaseModel):
@@ -376,7 +376,7 @@ def create_app(db_path: Path) -> FastAPI:
             held = row["status"] == "claimed" and row["lease_until"] > time.time()
             if row["status"] in ("referred", "decided"):
                 raise HTTPException(409, f"application {application_id} is already {row['status']}")
-            if held and row["claimed_by"] not in (body.robot, body.replaces):
+            if held and row["claimed_by"] != body.robot and row["claimed_by"] not in body.replaces:
                 raise HTTPException(409, f"application {application_id} is held by {row['claimed_by']} until {row['lease_until']:.0f}")
             db.execute("UPDATE applications SET status = 'claimed', claimed_by = ?, lease_until = ? WHERE id = ?",
                        (body.robot, time.time() + body.lease_seconds, application_id))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from robots.bots.batches import in_batches
 from robots.bots.context import Context
@@ -49,9 +49,15 @@ def fetch(ctx: Context) -> dict[str, int]:
         earlier = take_claims([i for i in items if i.state == State.WAITING], ctx.robot)
     waiting = [i for i in items if i.state == State.WAITING]  # keep the case system's hold while the item is ours
     renewals = ctx.casesystem.claim_many([(i.application_id, earlier[i.id]) for i in waiting], ctx.robot, ctx.settings.worker.claim_seconds)
+    taken_over = []
     for i, _, error in renewals:
         if error is not None:
             ctx.log.warning("fetch: could not renew the claim of %s: %s", waiting[i].application_id, error)
+        elif earlier[waiting[i].id]:
+            taken_over.append(waiting[i].id)
+    if taken_over:  # the claim is ours now: nobody else may hold it
+        with ctx.store.unit_of_work() as session:
+            session.execute(update(WorkItem).where(WorkItem.id.in_(taken_over)).values(replaces=None))
     for batch in in_batches(ctx.gateway.fetch_each([request_for(i.application, ctx.params) for i in items])):
         with ctx.store.unit_of_work() as session:
             _record(ctx, session, [(items[i], result) for i, result in batch], counts)

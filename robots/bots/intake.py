@@ -16,7 +16,7 @@ from robots.bots.context import Context
 from robots.bots.failures import guarded
 from robots.contract.validate import application_problems
 from robots.store.models import WorkItem
-from robots.store.queue import add_new, lease, release, reload, take_claims
+from robots.store.queue import add_new, claim_taken, lease, release, reload, take_claims
 from robots.workdays import deadline_for
 from robots.workflow import State, move
 
@@ -72,6 +72,7 @@ def _record_claim(ctx: Context, session, it: WorkItem, record: dict | None, erro
         return "claim_failed"
     if error is not None:
         raise error
+    claim_taken(it)
     it.application = record["application"]
     problems = application_problems(it.application)
     # An application that breaks the contract needs no register data: it goes straight to be decided,

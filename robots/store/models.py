@@ -67,6 +67,7 @@ class WorkItem(Base):
     # The worker instance that claims (or claimed) the application in the case system; another instance
     # taking the item over after a crash names it to take the claim over.
     claimed_by: Mapped[str | None] = mapped_column(String(200))
+    replaces: Mapped[list | None] = mapped_column(JSON)  # earlier claimants that may still hold the claim, until ours holds
     # Members already granted the month in another application (normalized personnummer -> application
     # id), as the decision saw it: from this store's person-months and the case system's ledger.
     granted_elsewhere: Mapped[dict | None] = mapped_column(JSON)

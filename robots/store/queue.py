@@ -76,11 +76,19 @@ def latest_answers(session: Session, item_ids: list[int]) -> dict[int, list[dict
     return found
 
 
-def take_claims(items: list[WorkItem], claimant: str) -> dict[int, str | None]:
-    """Record `claimant` as the one claiming each item in the case system, before it claims; returns each
-    item's earlier claimant when that was another instance (a crashed worker's), whose claim it takes over."""
+def take_claims(items: list[WorkItem], claimant: str) -> dict[int, list[str]]:
+    """Record `claimant` as the one claiming each item in the case system, before it claims; returns, per
+    item, the earlier instances that may still hold its claim (crashed workers'), whose claim this one takes
+    over. They are kept on the item until a claim succeeds (`claim_taken`): a takeover that failed, or a
+    worker that died while taking over, must not forget who holds the claim."""
     earlier = {}
     for item in items:
-        earlier[item.id] = item.claimed_by if item.claimed_by not in (None, claimant) else None
+        holders = [c for c in [*(item.replaces or []), item.claimed_by] if c not in (None, claimant)]
+        item.replaces = earlier[item.id] = list(dict.fromkeys(holders))[-10:] or None
         item.claimed_by = claimant
-    return earlier
+    return {i: e or [] for i, e in earlier.items()}
+
+
+def claim_taken(item: WorkItem) -> None:
+    """The claim is ours now: nobody else may hold it."""
+    item.replaces = None

@@ -214,3 +214,25 @@ def test_a_fetch_that_comes_back_after_its_lease_was_taken_over_records_nothing(
         _record(bench.ctx, session, [(item, result)], counts)
     assert counts == {"ready": 0, "waiting": 0, "given_up": 0}
     assert bench.items()["A-1"].state == "CLAIMED"  # untouched: the other worker records its own fetch
+
+
+def test_a_takeover_that_fails_still_remembers_who_holds_the_claim(bench):
+    """Instance X claimed and died; A takes over but its claim fails (an outage); B, later, must still name
+    X, or the case system's 409 would read as 'taken by others' and the application would be lost."""
+    bench.file("A-1")
+    with bench.ctx.store.unit_of_work() as session:  # X wrote the item and claimed, then died
+        from robots.store.queue import add_new
+
+        add_new(session, [{"application_id": "A-1", "period": "2023-11", "state": "NEW", "received_at": bench.clock[0],
+                           "deadline": bench.clock[0] + timedelta(days=2), "attempts": 0, "created_at": bench.clock[0],
+                           "updated_at": bench.clock[0], "claimed_by": "casebot@x"}])
+    bench.cases.records["A-1"].update(status="claimed", claimed_by="casebot@x")
+    bench.cases.claims_down = True
+    a = bench.ctx
+    assert intake(a)["claim_failed"] == 1
+    bench.cases.claims_down = False
+    bench.advance(seconds=200)  # A's lease lapses; B comes
+    b = Context(a.store, a.casesystem, a.gateway, a.params, a.settings, "run-2", 8, "bench-2", clock=a.clock)
+    assert intake(b)["claimed"] == 1
+    item = bench.items()["A-1"]
+    assert (item.state, item.claimed_by, item.replaces) == ("CLAIMED", "casebot@bench-2", None)

@@ -150,8 +150,8 @@ def test_a_robot_instance_takes_over_the_claim_of_a_dead_one_only_by_naming_it(c
     with pytest.raises(Conflict):  # the same robot id, another instance: another claimant
         casesystem.claim(filed, "casebot@host-2")
     with pytest.raises(Conflict):
-        casesystem.claim(filed, "casebot@host-2", replaces="casebot@host-3")
-    assert casesystem.claim(filed, "casebot@host-2", replaces="casebot@host-1")["claimed_by"] == "casebot@host-2"
+        casesystem.claim(filed, "casebot@host-2", replaces=["casebot@host-3"])
+    assert casesystem.claim(filed, "casebot@host-2", replaces=["casebot@host-3", "casebot@host-1"])["claimed_by"] == "casebot@host-2"
     record = casesystem.get(filed)
     assert [(e["actor"], e["event"]) for e in record["events"][-2:]] == [("casebot@host-1", "claimed"), ("casebot@host-2", "claim taken over")]
 
