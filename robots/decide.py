@@ -12,12 +12,14 @@ from robots import __version__
 from robots.contract.validate import PERIOD, application_problems, registry_sources
 from robots.rules import evaluate, invalid, parse_case
 from robots.rules.parameters import AGENCIES, Parameters
+from robots.workdays import STOCKHOLM
 
 ROBOT = f"robot:casebot-{__version__}"
 
 
 def now() -> str:
-    return datetime.now().astimezone().isoformat(timespec="seconds")
+    """Now in Swedish time: the day of a decision picks the law it cites, whatever the machine's time zone."""
+    return datetime.now(STOCKHOLM).isoformat(timespec="seconds")
 
 
 def register_answers(answers: list, period: str) -> dict[str, dict]:

@@ -102,7 +102,7 @@ def run_worker(settings: Settings, pause: float = 10.0) -> None:
     under way finishes first). Start as many as the store can take: leases keep them apart. A pass that
     found nothing to do is followed by a pause."""
     from robots.bootstrap import build_worker
-    from robots.pipeline import StepsFailed
+    from robots.pipeline import STAGES, StepsFailed
 
     signals = stop_signals()
     worker = build_worker(settings)
@@ -114,7 +114,7 @@ def run_worker(settings: Settings, pause: float = 10.0) -> None:
             except StepsFailed as e:
                 log.error("pass failed: %s", e)
                 counts = {}
-            busy = any(v for step, c in counts.items() if step != "sla_watch" for v in c.values())
+            busy = any(counts.get(name, {}).get(k) for name, _, progress in STAGES for k in progress)
             log.info("pass: %s", ", ".join(f"{step} {sum(v for v in c.values() if isinstance(v, int))}" for step, c in counts.items()))
             deadline = time.monotonic() + (0 if busy else pause)
             while not signals and time.monotonic() < deadline:

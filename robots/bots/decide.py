@@ -69,12 +69,14 @@ def _reserve(session, item: WorkItem) -> bool:
 
 
 def _decide_one(ctx: Context, session, it: WorkItem, answers: list[dict]) -> str:
-    while True:
+    for _ in range(3):  # a race lost to another worker's grant: decide again, now seeing it
         elsewhere = (it.granted_elsewhere or {}) | _held_by_others(session, it)
         decision = decide_application(it.application, answers, ctx.params, decided_at=ctx.decided_at(),
                                       decided_by=ctx.decided_by, granted_elsewhere=elsewhere)
         if decision["outcome"] != "granted" or _reserve(session, it):
-            break  # a race lost to another worker's grant: decide again, now seeing it
+            break
+    else:
+        raise RuntimeError("could not hold the members' month after three tries")
     if decision["outcome"] != "granted":  # a grant that became a referral holds no month
         session.execute(delete(PersonMonth).where(PersonMonth.item_id == it.id))
     it.granted_elsewhere = elsewhere or None

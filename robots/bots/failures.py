@@ -13,21 +13,25 @@ from collections.abc import Callable
 from robots.bots.context import Context
 from robots.store.models import WorkItem
 from robots.store.queue import release
-from robots.workflow import State, move
+from robots.workflow import ALLOWED, State, move
 
 APPLICATION = "APPLICATION"
 
 
 def guarded(ctx: Context, session, item: WorkItem, work: Callable[[], str]) -> str:
     """work()'s count key, or "errors" when it raised: then recorded on the item as above."""
+    head = session.info.get("audit_head")  # the chain as it was: what the savepoint undoes must not stay linked
     try:
         with session.begin_nested():
             return work()
     except Exception as e:  # noqa: BLE001  whatever it is, it stays with this item
+        session.info["audit_head"] = head
         ctx.log.exception("%s: unexpected error on %s (attempt %d)", ctx.run_id, item.application_id, item.attempts + 1)
         release(item)
         item.attempts += 1
         item.last_error, item.error_kind = f"{type(e).__name__}: {e}"[:2000], APPLICATION
+        if State.FAILED not in ALLOWED[State(item.state)]:  # already done (another worker finished it): nothing to fail
+            return "errors"
         if item.attempts >= ctx.settings.retry.attempts:
             move(ctx.store, session, item, State.FAILED, "failed", ctx.run_id, kind=APPLICATION, attempts=item.attempts,
                  error=type(e).__name__)

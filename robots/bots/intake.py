@@ -67,12 +67,18 @@ def _record_claim(ctx: Context, session, it: WorkItem, record: dict | None, erro
         it.last_error, it.error_kind = str(error), "BUSINESS"
         move(ctx.store, session, it, State.WITHDRAWN, "withdrawn", ctx.run_id, application_id=it.application_id, why=str(error))
         return "taken_by_others"
-    if isinstance(error, ConnectorError):
-        ctx.log.warning("intake: could not claim %s: %s; trying again next pass", it.application_id, error)
+    if isinstance(error, ConnectorError):  # tried again with the [retry] backoff, at most as many times
+        it.attempts, it.last_error, it.error_kind = it.attempts + 1, str(error), "SYSTEM"
+        if it.attempts >= ctx.settings.retry.attempts:
+            move(ctx.store, session, it, State.FAILED, "claim gave up", ctx.run_id, attempts=it.attempts, why=str(error))
+        else:
+            it.next_attempt_at = ctx.clock() + ctx.settings.retry.wait(it.attempts)
+        ctx.log.warning("intake: could not claim %s: %s", it.application_id, error)
         return "claim_failed"
     if error is not None:
         raise error
     claim_taken(it)
+    it.attempts, it.next_attempt_at, it.last_error, it.error_kind = 0, None, None, None
     it.application = record["application"]
     problems = application_problems(it.application)
     # An application that breaks the contract needs no register data: it goes straight to be decided,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from robots.bots.context import Context
+from robots.privacy import mask
 from robots.store.models import WorkItem
 from robots.workflow import OPEN as OPEN_STATES
 
@@ -22,5 +23,5 @@ def sla_watch(ctx: Context) -> dict[str, int]:
     for item in late:
         ctx.log.error("SLA BREACHED: %s (%s) was due %s and is still %s%s", item.application_id, item.period,
                       item.deadline.isoformat(timespec="minutes"), item.state,
-                      f" — last error: {item.last_error[:200]}" if item.last_error else "")
+                      f" — last error: {mask(item.last_error[:200])}" if item.last_error else "")
     return {"overdue": len(late)}

@@ -33,10 +33,13 @@ def write_back(ctx: Context) -> dict[str, int]:
 
 def _record_write(ctx: Context, session, it: WorkItem, recorded_now: bool | None, error: Exception | None) -> str:
     release(it)
-    if isinstance(error, Conflict) and isinstance(error.detail, dict) and error.detail.get("code") == "ALREADY_PAID":
+    paid = error.detail.get("granted_elsewhere") if isinstance(error, Conflict) and isinstance(error.detail, dict) \
+        and error.detail.get("code") == "ALREADY_PAID" else None
+    if isinstance(paid, dict) and it.state == State.DECIDED and not paid.keys() <= (it.granted_elsewhere or {}).keys():
         # The case system's ledger already pays a member this month under another application: nothing was
-        # recorded. Decide again knowing it, which refers the application (DUPLICATE_APPLICATION).
-        it.granted_elsewhere = (it.granted_elsewhere or {}) | dict(error.detail.get("granted_elsewhere") or {})
+        # recorded. Decide again knowing it, which refers the application (DUPLICATE_APPLICATION). A refusal
+        # that names nobody new would only come back: that is for a person (FAILED, below).
+        it.granted_elsewhere = (it.granted_elsewhere or {}) | paid
         it.decision, it.outcome, it.amount, it.last_error, it.error_kind = None, None, None, str(error), "BUSINESS"
         it.sample_draw = it.sampled = None  # no longer a grant, so not on the follow-up list
         session.execute(delete(PersonMonth).where(PersonMonth.item_id == it.id))

@@ -12,7 +12,7 @@ from robots.config.files import _parse, _Strict, config_dir
 
 
 class _Worker(_Strict):
-    robot_id: str = Field(min_length=1, max_length=100)
+    robot_id: str = Field(min_length=1, max_length=50)  # with an instance and a run id it must fit a lease owner
     batch_size: int = Field(ge=1, le=10_000)
     lease_seconds: int = Field(ge=1, le=86_400)
     claim_seconds: int = Field(ge=60, le=7 * 86_400)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from robots.rules.agencies import AGENCIES  # noqa: E402,F401  (the table is robots/rules/agencies.py)
+from robots.rules.agencies import AGENCIES  # noqa: F401  (the table is robots/rules/agencies.py)
 
 # Keys of personal costs, in the order the law's table lists them.
 PERSONAL_KEYS = (

@@ -23,8 +23,8 @@ from robots.store.models import AuditEvent
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 GENESIS = "0" * 64
-WRITING = "casebot_writing"
-AUDIT_CHAIN_LOCK = 7304  # PostgreSQL advisory lock key: one writer on the audit chain at a time  # execution option of the connections a unit of work uses
+WRITING = "casebot_writing"  # execution option of the connections a unit of work uses
+AUDIT_CHAIN_LOCK = 7304  # PostgreSQL advisory lock key: one writer on the audit chain at a time
 
 
 def event_hash(previous: str, step: str, item_id: int | None, run_id: str | None, detail: dict) -> str:

@@ -9,7 +9,6 @@ SQLite, and dropping the old table fails while audit events and register answers
 
 from alembic import op
 
-
 revision = '0006'
 down_revision = '0005'
 branch_labels = None

@@ -7,9 +7,8 @@ SQLite does not enforce a VARCHAR's length, and rebuilding work_items there woul
 keys, so only PostgreSQL's columns are widened.
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0007'
 down_revision = '0006'
