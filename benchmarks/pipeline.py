@@ -54,17 +54,22 @@ def world(folder: Path, n: int, seed: int, latency: int, cap: int):
     return gateway, cases, persons
 
 
+def _worker(cap: int, batch_size: int | None = None):
+    """A worker on this world's store (CASEBOT_DATABASE_URL, set by world()), as many queries in flight as the gateway allows."""
+    settings = load_settings()
+    worker_settings = settings.worker.model_copy(update={"batch_size": batch_size}) if batch_size else settings.worker
+    return build_worker(with_urls(settings, database=os.environ["CASEBOT_DATABASE_URL"]).model_copy(update={
+        "worker": worker_settings, "ssbtek": settings.ssbtek.model_copy(update={"max_concurrency": cap}),
+    }))
+
+
 def _streamed(folder: Path, n: int, latency: int, cap: int) -> float:
     """Seconds of one streamed pass (robots.pipeline.streamed: the steps overlap) over the same population."""
     from robots.pipeline import streamed
 
     gateway, cases, _ = world(folder, n, 1, latency, cap)
     try:
-        settings = load_settings()
-        settings = with_urls(settings, database=os.environ["CASEBOT_DATABASE_URL"]).model_copy(update={
-            "ssbtek": settings.ssbtek.model_copy(update={"max_concurrency": cap}),
-        })
-        worker = build_worker(settings)
+        worker = _worker(cap)
         ctx = worker.start_run()
         started = time.perf_counter()
         streamed(ctx)
@@ -80,12 +85,7 @@ def _streamed(folder: Path, n: int, latency: int, cap: int) -> float:
 def batch(folder: Path, n: int, latency: int, cap: int) -> dict:
     gateway, cases, persons = world(folder, n, 1, latency, cap)
     try:
-        settings = load_settings()
-        settings = with_urls(settings, database=os.environ["CASEBOT_DATABASE_URL"]).model_copy(update={
-            "worker": settings.worker.model_copy(update={"batch_size": n}),
-            "ssbtek": settings.ssbtek.model_copy(update={"max_concurrency": cap}),
-        })
-        worker = build_worker(settings)
+        worker = _worker(cap, batch_size=n)
         client_alone = _client_alone(worker, gateway.url, cap)
         ctx = worker.start_run()
         seconds = {}
