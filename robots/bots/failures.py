@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from robots.bots.context import Context
+from robots.store import audit
 from robots.store.models import WorkItem
 from robots.store.queue import release
 from robots.workflow import ALLOWED, State, move
@@ -20,12 +21,12 @@ APPLICATION = "APPLICATION"
 
 def guarded(ctx: Context, session, item: WorkItem, work: Callable[[], str]) -> str:
     """work()'s count key, or "errors" when it raised: then recorded on the item as above."""
-    head = session.info.get("audit_head")  # the chain as it was: what the savepoint undoes must not stay linked
+    heads = audit.saved_heads(session)  # the chains as they were: what the savepoint undoes must not stay linked
     try:
         with session.begin_nested():
             return work()
     except Exception as e:  # noqa: BLE001  whatever it is, it stays with this item
-        session.info["audit_head"] = head
+        audit.restore_heads(session, heads)
         ctx.log.exception("%s: unexpected error on %s (attempt %d)", ctx.run_id, item.application_id, item.attempts + 1)
         release(item)
         item.attempts += 1

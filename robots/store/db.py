@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,24 +11,16 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, insert, select, text
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from robots.folders import data_dir
-from robots.store.models import AuditEvent
+from robots.store import audit
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-GENESIS = "0" * 64
 WRITING = "casebot_writing"  # execution option of the connections a unit of work uses
-AUDIT_CHAIN_LOCK = 7304  # PostgreSQL advisory lock key: one writer on the audit chain at a time
-
-
-def event_hash(previous: str, step: str, item_id: int | None, run_id: str | None, detail: dict) -> str:
-    """An audit event's hash: over the previous hash and the event's content. Writing and verifying both use it."""
-    body = json.dumps({"step": step, "item": item_id, "run": run_id, "detail": detail}, sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256((previous + body).encode()).hexdigest()
 
 
 def database_url() -> str:
@@ -74,50 +64,24 @@ class Store:
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
-        """One writing transaction: committed when the block ends normally, rolled back otherwise.
-
-        On PostgreSQL it takes the audit chain's lock first, before any row lock. Taken at the first audit
-        event instead, after the transaction had locked rows, it let two workers each wait for what the other
-        held (a deadlock, seen with three workers). The one chain is what serialises writers; the audit
-        issue gives it a shape that does not."""
+        """One writing transaction: committed when the block ends normally, rolled back otherwise. No lock
+        covers the whole store: workers are kept apart by their leases on items, and each item's audit
+        chain is its own (robots/store/audit.py)."""
         with self._writing() as session, session.begin():
-            if self.is_postgres:
-                session.execute(text(f"SELECT pg_advisory_xact_lock({AUDIT_CHAIN_LOCK})"))
             yield session
 
-    def audit(self, session: Session, step: str, detail: dict, item_id: int | None = None, run_id: str | None = None) -> AuditEvent:
-        """Append to the hash chain. On PostgreSQL the transaction's advisory lock keeps workers on one chain."""
-        event_ = AuditEvent(item_id=item_id, run_id=run_id, step=step, detail=detail, **self._link(session, step, detail, item_id, run_id))
-        session.add(event_)  # inserted in the order added, at the next flush
-        return event_
+    def audit(self, session: Session, step: str, detail: dict, item_id: int, run_id: str | None = None) -> None:
+        """Append an event to the item's audit chain, in the session's transaction."""
+        audit.append(session, step, detail, item_id, run_id)
 
-    def audit_many(self, session: Session, step: str, events: list[tuple[int | None, dict]], run_id: str | None = None) -> None:
+    def audit_many(self, session: Session, step: str, events: list[tuple[int, dict]], run_id: str | None = None) -> None:
         """Append (item id, detail) events of one step in one statement: for bots storing a batch at a time."""
-        if not events:
-            return
-        session.flush()  # events added one by one before these keep their place in the chain
-        session.execute(insert(AuditEvent), [
-            {"item_id": item_id, "run_id": run_id, "step": step, "detail": detail, **self._link(session, step, detail, item_id, run_id)}
-            for item_id, detail in events
-        ])
-
-    def _link(self, session: Session, step: str, detail: dict, item_id: int | None, run_id: str | None) -> dict[str, str]:
-        """The next link of the chain: the previous hash, and this event's hash over it and its content."""
-        last = session.info.get("audit_head")
-        if last is None:  # first event of this transaction (which holds the chain's lock): read its head
-            last = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)) or GENESIS
-        head = session.info["audit_head"] = event_hash(last, step, item_id, run_id, detail)
-        return {"prev_hash": last, "hash": head}
+        audit.append_many(session, step, events, run_id)
 
     def verify_audit_chain(self) -> int | None:
-        """The id of the first event whose hash does not hold, or None when the whole chain holds."""
+        """The id of the first event whose chain does not hold, or None when every chain holds."""
         with self.sessions() as session:
-            previous = GENESIS
-            for e in session.scalars(select(AuditEvent).order_by(AuditEvent.id)):
-                if e.prev_hash != previous or e.hash != event_hash(previous, e.step, e.item_id, e.run_id, e.detail):
-                    return e.id
-                previous = e.hash
-        return None
+            return next((e.id for e, _ in audit.broken_links(session)), None)
 
 
 class StoreOutOfDate(Exception):

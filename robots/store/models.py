@@ -113,12 +113,15 @@ class Run(Base):
 
 
 class AuditEvent(Base):
-    """Append-only, hash-chained: each event's hash covers its content and the previous hash."""
+    """Append-only, one hash chain per work item (robots/store/audit.py): each event's hash covers the
+    previous hash on its item and all of the event, its time included."""
 
     __tablename__ = "audit_events"
+    __table_args__ = (UniqueConstraint("item_id", "seq", name="audit_events_item_seq"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    item_id: Mapped[int | None] = mapped_column(ForeignKey("work_items.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("work_items.id"))
+    seq: Mapped[int] = mapped_column(Integer)  # 1, 2, … on its item
     run_id: Mapped[str | None] = mapped_column(String(40))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     step: Mapped[str] = mapped_column(String(40))

@@ -1,17 +1,24 @@
 """The store itself: reads never wait for a writing pass on SQLite, and a schema is changed only by
 `casebot migrate` (or on an empty store's first open)."""
 
+import hashlib
+import json
 import subprocess
 import sys
 import threading
+from contextlib import nullcontext
 
 import pytest
 from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 
 from robots.status import status_report
-from robots.store import StoreOutOfDate, open_store
-from robots.store.db import _alembic, _engine
+from robots.store import StoreOutOfDate, migrate_store, open_store
+from robots.store.db import _alembic, _engine, revisions
+from robots.store.models import Base
+from tests.worlds import postgres_schema
 
 
 def test_on_sqlite_status_answers_while_a_pass_holds_the_write_lock(tmp_path):
@@ -65,17 +72,69 @@ def test_an_older_store_is_refused_until_casebot_migrate(tmp_path):
     assert "already the newest" in again.stdout
 
 
+def chain_until_0008(connection, events: list[tuple[int, str]]) -> None:
+    """Audit events as revisions up to 0008 wrote them: one chain for the whole store, time not hashed."""
+    previous = "0" * 64
+    for item_id, step in events:
+        body = json.dumps({"step": step, "item": item_id, "run": None, "detail": {}}, sort_keys=True, ensure_ascii=False)
+        hash_ = hashlib.sha256((previous + body).encode()).hexdigest()
+        connection.execute(text("INSERT INTO audit_events (item_id, at, step, detail, prev_hash, hash)"
+                                " VALUES (:i, '2026-11-19 08:00:00.000000', :s, '{}', :p, :h)"), {"i": item_id, "s": step, "p": previous, "h": hash_})
+        previous = hash_
+
+
+def items_at_0008(connection, n: int = 3) -> None:
+    for i in range(n):
+        connection.execute(text(
+            "INSERT INTO work_items (application_id, period, state, received_at, deadline, attempts, created_at, updated_at)"
+            " VALUES (:a, '2023-11', 'NEW', '2026-11-19', '2026-11-20', 0, '2026-11-19', '2026-11-19')"), {"a": f"A-{i}"})
+
+
+def test_migrating_links_the_old_single_chain_again_one_chain_per_item(tmp_path):
+    url = store_at(tmp_path, "0008", lambda c: (items_at_0008(c), chain_until_0008(c, [(1, "intake"), (2, "intake"), (1, "claimed"), (3, "intake"), (1, "fetched")])))
+    migrate_store(url)
+    store = open_store(url)
+    with store.sessions() as session:
+        chains = session.execute(text("SELECT item_id, seq, step FROM audit_events ORDER BY item_id, seq")).all()
+    assert store.verify_audit_chain() is None
+    store.engine.dispose()
+    assert [tuple(c) for c in chains] == [(1, 1, "intake"), (1, 2, "claimed"), (1, 3, "fetched"), (2, 1, "intake"), (3, 1, "intake")]
+
+
+def test_a_store_whose_old_chain_does_not_hold_is_not_migrated(tmp_path):
+    def tampered(connection):
+        items_at_0008(connection)
+        chain_until_0008(connection, [(1, "intake"), (2, "intake"), (3, "intake")])
+        connection.execute(text("UPDATE audit_events SET step = 'claimed' WHERE id = 2"))
+
+    url = store_at(tmp_path, "0008", tampered)
+    with pytest.raises(RuntimeError, match="audit event 2 does not hold in the store's chain; the store is not migrated"):
+        migrate_store(url)
+    assert revisions(_engine(url))[0] == "0008"  # nothing changed
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_the_migrations_build_the_schema_the_models_describe(tmp_path, backend):
+    with (postgres_schema() if backend == "postgres" else nullcontext(f"sqlite:///{tmp_path / 'casebot.sqlite3'}")) as url:
+        store = open_store(url)
+        with store.engine.connect() as connection:
+            # SQLite keeps no VARCHAR length, so only PostgreSQL's columns were widened (0007): compare types there
+            context = MigrationContext.configure(connection, opts={"compare_type": backend == "postgres"})
+            differences = compare_metadata(context, Base.metadata)
+        store.engine.dispose()
+    assert differences == []
+
+
 def test_migrating_a_store_full_of_history_keeps_it_and_names_a_written_back_referral_with_caseworker(tmp_path):
     def items(connection):
         for n, (state, written) in enumerate((("REFERRED", "2026-11-20"), ("REFERRED", None), ("WRITTEN", "2026-11-20"))):
             connection.execute(text(
                 "INSERT INTO work_items (application_id, period, state, submitted_at, deadline, attempts, created_at, updated_at, written_at)"
                 " VALUES (:a, '2023-11', :s, '2026-11-19', '2026-11-20', 0, '2026-11-19', '2026-11-19', :w)"), {"a": f"A-{n}", "s": state, "w": written})
-            # rows that point at the item, as in every real store: a migration must not need to drop work_items
-            connection.execute(text("INSERT INTO audit_events (item_id, at, step, detail, prev_hash, hash)"
-                                    " VALUES (:i, '2026-11-19', 'intake', '{}', :p, :h)"), {"i": n + 1, "p": f"p{n}", "h": f"h{n}"})
             connection.execute(text("INSERT INTO register_answers (item_id, attempt, answer, received_at) VALUES (:i, 1, '{}', '2026-11-19')"),
                                {"i": n + 1})
+        # rows that point at the items, as in every real store: a migration must not need to drop work_items
+        chain_until_0008(connection, [(1, "intake"), (2, "intake"), (3, "intake")])
 
     url = store_at(tmp_path, "0003", items)
     subprocess.run([sys.executable, "-m", "robots", "migrate"], env={"CASEBOT_DATABASE_URL": url, "PATH": ""}, check=True, capture_output=True)
