@@ -14,7 +14,8 @@ from robots.rules import evaluate, invalid, parse_case
 from robots.rules.parameters import AGENCIES, Parameters
 from robots.workdays import STOCKHOLM
 
-ROBOT = f"robot:casebot-{__version__}"
+ROBOT = "robot:casebot"
+SOFTWARE = f"casebot {__version__}"
 
 
 def now() -> str:
@@ -59,6 +60,9 @@ def decide(
         period = application.get("period")
         if not (isinstance(period, str) and PERIOD.fullmatch(period)):
             period = decided_at[:7]  # unknown: file it under the month it was handled
-        return invalid(application["application_id"], period, problems, params, decided_at=decided_at, decided_by=decided_by)
-    case = parse_case(application, register_answers(answers, application["period"]), granted_elsewhere)
-    return evaluate(case, params, decided_at=decided_at, decided_by=decided_by)
+        decision = invalid(application["application_id"], period, problems, params, decided_at=decided_at, decided_by=decided_by)
+    else:
+        case = parse_case(application, register_answers(answers, application["period"]), granted_elsewhere)
+        decision = evaluate(case, params, decided_at=decided_at, decided_by=decided_by)
+    decision["software"] = SOFTWARE  # which casebot made it; the rules and parameters it used are recorded apart
+    return decision

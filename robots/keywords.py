@@ -1,7 +1,7 @@
-"""Robot Framework keywords for tasks/casebot.robot: thin, one keyword a step, each working on a batch.
+"""Robot Framework keywords for tasks/casebot.robot: thin, around the one pass `casebot worker` and the
+tests run too (robots.pipeline.Worker.run_pass), so that there is one way to run a pass.
 
-Keywords log counts and application ids, never personnummer. Failures carry a class: a system problem
-fails the task (the next run retries); business problems never fail a task, they go to a caseworker.
+Keywords log counts and application ids, never personnummer.
 """
 
 from __future__ import annotations
@@ -15,9 +15,7 @@ from robot.libraries.BuiltIn import BuiltIn
 
 from robots.bootstrap import build_worker
 from robots.folders import runs_dir
-from robots.pipeline import STEPS, Worker, new_run_id
-
-_STEP = dict(STEPS)
+from robots.pipeline import StepsFailed, Worker, new_run_id
 
 
 def _keep_outputs_in_logs(run_id: str) -> None:
@@ -45,61 +43,36 @@ class CasebotKeywords:
 
     def __init__(self) -> None:
         self.worker: Worker | None = None
-        self.ctx = None
-        self.counts: dict[str, dict] = {}
-        self.errors: list[str] = []
 
-    def start_run(self) -> None:
-        """Open the store and the connections and record the run (runs of other workers may go on beside it)."""
+    def open_worker(self) -> None:
+        """Open the store and the connections (runs of other workers may go on beside this one)."""
         self.worker = build_worker()
+        logger.info(f"store {self.worker.store.engine.url.render_as_string(hide_password=True)}")
+
+    def run_one_pass(self) -> None:
+        """Intake, fetch, decide and write back, overlapping; then the stickprov and the SLA watch. A step
+        that fails for a system problem fails the task, after the others ran (the next run retries);
+        business problems never fail it: they go to a caseworker."""
         variables = BuiltIn()
         run_id = variables.get_variable_value("${RUN_ID}") or new_run_id()
-        self.ctx = self.worker.start_run(run_id, Path(variables.get_variable_value("${OUTPUT_DIR}")))
-        logger.info(f"run {run_id}; store {self.worker.store.engine.url.render_as_string(hide_password=True)}")
         _keep_outputs_in_logs(run_id)
-
-    def _step(self, name: str) -> dict:
         try:
-            counts = _STEP[name](self.ctx)
-        except Exception as e:
-            self.errors.append(f"{name}: {e}")
+            counts = self.worker.run_pass(run_id, Path(variables.get_variable_value("${OUTPUT_DIR}")))
+        except StepsFailed as e:
+            _log_counts(run_id, e.counts)
             raise
-        self.counts[name] = counts
-        logger.info(", ".join(f"{k} {v}" for k, v in counts.items()))
-        return counts
+        _log_counts(run_id, counts)
+        if counts["sla_watch"].get("overdue"):
+            logger.warn(f"{counts['sla_watch']['overdue']} applications are past their deadline: see `casebot status`")
 
-    def take_submitted_applications(self) -> None:
-        """Claim every submitted application in the case system and make a work item of each."""
-        self._step("intake")
+    def close_worker(self) -> None:
+        """Close the connections."""
+        if self.worker is not None:
+            self.worker.close()
+            self.worker = None
 
-    def fetch_register_data(self) -> None:
-        """Ask the register gateway about every member of every claimed household."""
-        self._step("fetch")
 
-    def decide_ready_applications(self) -> None:
-        """Apply the rules: grant, or refer to a caseworker with reasons."""
-        self._step("decide")
-
-    def draw_stickprov_among_grants(self) -> None:
-        """Put the policy's share of grants on the follow-up list, by a recorded random draw."""
-        self._step("sample")
-
-    def write_back_decisions(self) -> None:
-        """Record each decision in the case system; a grant is paid once."""
-        self._step("write_back")
-
-    def report_overdue_applications(self) -> None:
-        """Warn about every application past its deadline."""
-        counts = self._step("sla_watch")
-        if counts["overdue"]:
-            logger.warn(f"{counts['overdue']} applications are past their deadline: see `casebot status`")
-
-    def finish_run(self) -> None:
-        """Record how the run ended and close the connections."""
-        if self.worker is None or self.ctx is None:
-            return
-        failed = bool(self.errors) or BuiltIn().get_variable_value("${SUITE STATUS}") == "FAIL"
-        self.worker.finish_run(self.ctx, self.counts, "failed" if failed else "ok",
-                               "; ".join(self.errors) or (BuiltIn().get_variable_value("${SUITE MESSAGE}") if failed else None))
-        self.worker.close()
-        self.worker = self.ctx = None
+def _log_counts(run_id: str, counts: dict[str, dict]) -> None:
+    logger.info(f"run {run_id}")
+    for step, c in counts.items():
+        logger.info(f"{step}: " + (", ".join(f"{k} {v}" for k, v in c.items()) or "nothing to do"))

@@ -1,11 +1,10 @@
 """One pass of the bots, and the worker that runs passes.
 
-The steps in order: intake, fetch, decide, sample, write back, SLA watch. `casebot run` and the
-scheduler run a pass through the Robot Framework tasks in tasks/ (robots/keywords.py calls the steps
-below, one after another, as the task file reads); `casebot worker`, the tests and the benchmarks call
-`Worker.run_pass`, whose steps overlap (`streamed`). Either way a failed step is recorded and the others
-go on. Many workers, each with its own runs and heartbeat, may share one store:
-leases alone keep them apart.
+A pass: intake, fetch, decide and write back overlapping (`streamed`), then the stickprov and the SLA
+watch. There is one way to run it, `Worker.run_pass`: `casebot run` and the scheduler call it through
+the Robot Framework task in tasks/ (robots/keywords.py), `casebot worker` and the tests directly. A
+failed step is recorded and the others go on. Many workers, each with its own runs and heartbeat, may
+share one store: leases alone keep them apart.
 """
 
 from __future__ import annotations
@@ -36,15 +35,6 @@ from robots.rules.parameters import Parameters
 from robots.store import Run, Store
 from robots.store.models import utcnow
 from robots.store.parameters import keep as keep_parameters
-
-STEPS: tuple[tuple[str, Callable[[Context], dict]], ...] = (
-    ("intake", intake),
-    ("fetch", fetch),
-    ("decide", decide),
-    ("sample", sample),
-    ("write_back", write_back),
-    ("sla_watch", sla_watch),
-)
 
 log = logging.getLogger("casebot.pipeline")
 HEARTBEAT = timedelta(seconds=10)
@@ -102,10 +92,11 @@ class Worker:
             run = session.get(Run, ctx.run_id)
             run.finished_at, run.outcome, run.counts, run.error = utcnow(), outcome, counts, error
 
-    def run_pass(self, run_id: str | None = None) -> dict[str, dict]:
+    def run_pass(self, run_id: str | None = None, log_dir: Path | None = None) -> dict[str, dict]:
         """One streamed pass (`streamed`: the steps overlap, each taking what is due): a step that fails is
-        recorded and the others go on (its items wait for the next pass); returns the counts of each step."""
-        ctx = self.start_run(run_id)
+        recorded and the others go on (its items wait for the next pass); returns the counts of each step,
+        or raises StepsFailed (with them) once the pass is over."""
+        ctx = self.start_run(run_id, log_dir)
         try:
             counts, errors = streamed(ctx)
         except BaseException as e:
@@ -113,7 +104,7 @@ class Worker:
             raise
         self.finish_run(ctx, counts, "failed" if errors else "ok", "; ".join(errors) or None)
         if errors:
-            raise StepsFailed("; ".join(errors))
+            raise StepsFailed("; ".join(errors), counts)
         return counts
 
 
@@ -125,6 +116,9 @@ STAGES: tuple[tuple[str, Callable[[Context], dict], tuple[str, ...]], ...] = (
     ("decide", decide, ("granted", "referred")),
     ("write_back", write_back, ("written", "referred", "paid_elsewhere", "failed")),
 )
+AFTER: tuple[tuple[str, Callable[[Context], dict]], ...] = (("sample", sample), ("sla_watch", sla_watch))
+# The steps one after another, as a pass did before they overlapped: the benchmarks' baseline.
+STEPS = (*((name, step) for name, step, _ in STAGES), *AFTER)
 PAUSE = 0.05  # seconds a stage waits when it found nothing yet while the stages before it still work
 
 
@@ -162,7 +156,7 @@ def streamed(ctx: Context) -> tuple[dict[str, dict], list[str]]:
         t.start()
     for t in threads:
         t.join()
-    for name, step in (("sample", sample), ("sla_watch", sla_watch)):
+    for name, step in AFTER:
         try:
             counts[name] = step(ctx)
         except Exception as e:  # noqa: BLE001
@@ -173,6 +167,10 @@ def streamed(ctx: Context) -> tuple[dict[str, dict], list[str]]:
 
 class StepsFailed(Exception):
     """One or more steps of a pass failed (each is in the run's error and the log); the others ran."""
+
+    def __init__(self, message: str, counts: dict[str, dict]):
+        super().__init__(message)
+        self.counts = counts
 
 
 class Heartbeat:

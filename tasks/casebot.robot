@@ -8,27 +8,18 @@ Documentation       Monthly repeat applications for försörjningsstöd, from th
 ...                 else goes to a caseworker with the reasons spelled out. The per-case audit trail is
 ...                 in the worker's store; this log is the record of the run.
 Library             robots.keywords.CasebotKeywords
-Suite Setup         Start Run
-Suite Teardown      Finish Run
+Suite Setup         Open Worker
+Suite Teardown      Close Worker
 
 
 *** Tasks ***
-Intake
-    [Documentation]    Take every submitted application from the case system; each becomes a work item.
-    Take Submitted Applications
-
-Fetch register data
-    [Documentation]    Ask the register gateway (SSBTEK) about every member of every household.
-    ...    An agency that does not answer is asked again later, never read as "no income".
-    Fetch Register Data
-
-Decide
-    [Documentation]    Riksnorm and reasonable costs against all income; grant the deficit, or refer.
-    ...    A random share of grants is put on the follow-up list (stickprov) without delaying payment.
-    Decide Ready Applications
-    Draw Stickprov Among Grants
-
-Write back
-    [Documentation]    Record every decision in the case system, and warn about anything overdue.
-    Write Back Decisions
-    Report Overdue Applications
+Decide the submitted applications
+    [Documentation]    The steps overlap: an application goes on to the next as soon as it is ready.
+    ...    1. Intake: take every submitted application from the case system; each becomes a work item.
+    ...    2. Fetch: ask the register gateway (SSBTEK) about every member of every household. An agency
+    ...    that does not answer is asked again later, never read as "no income".
+    ...    3. Decide: riksnorm and reasonable costs against all income; grant the deficit, or refer.
+    ...    4. Write back: record every decision in the case system; a grant is paid once.
+    ...    Then a random share of grants is put on the follow-up list (stickprov) without delaying
+    ...    payment, and anything overdue is reported.
+    Run One Pass

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+import robots
 import robots.bots.decide
 from robots.bots.context import Context
 from robots.bots.decide import decide
@@ -69,6 +70,7 @@ def test_a_clean_application_is_granted_written_and_paid_once(bench):
     item = bench.items()["A-1"]
     assert (item.state, item.outcome, item.claimed_by) == ("WRITTEN", "granted", "casebot@bench-1")
     assert item.decision["decided_by"] == "robot:casebot@bench-1" and item.decision["decided_at"] == "2023-10-24T11:00:00+02:00"
+    assert item.decision["software"] == f"casebot {robots.__version__}"
     assert bench.cases.payments == [("A-1", item.amount)]
     bench.through(*ALL)  # a second pass finds nothing to do
     assert bench.cases.payments == [("A-1", item.amount)]
