@@ -108,38 +108,42 @@ class Worker:
         return counts
 
 
-# The steps that overlap in a streamed pass, in order, with what counts as progress for each: a stage
-# stops once the stages before it have stopped and a call of its own made none.
-STAGES: tuple[tuple[str, Callable[[Context], dict], tuple[str, ...]], ...] = (
-    ("intake", intake, ("new", "claimed", "taken_by_others")),
-    ("fetch", fetch, ("ready", "waiting", "given_up")),
-    ("decide", decide, ("granted", "referred")),
-    ("write_back", write_back, ("written", "referred", "paid_elsewhere", "failed")),
+# The steps that overlap in a streamed pass, in order, with what counts as progress for each and how
+# many threads run it: a stage stops once the stages before it have stopped and a call of each of its
+# threads made none. Fetch runs twice: while one call waits for the last answers of its batch, the
+# other's queries already keep the gateway busy (they share the client's pool, so the cap holds).
+STAGES: tuple[tuple[str, Callable[[Context], dict], tuple[str, ...], int], ...] = (
+    ("intake", intake, ("new", "claimed", "taken_by_others"), 1),
+    ("fetch", fetch, ("ready", "waiting", "given_up"), 2),
+    ("decide", decide, ("granted", "referred"), 1),
+    ("write_back", write_back, ("written", "referred", "paid_elsewhere", "failed"), 1),
 )
 AFTER: tuple[tuple[str, Callable[[Context], dict]], ...] = (("sample", sample), ("sla_watch", sla_watch))
 # The steps one after another, as a pass did before they overlapped: the benchmarks' baseline.
-STEPS = (*((name, step) for name, step, _ in STAGES), *AFTER)
+STEPS = (*((name, step) for name, step, _, _ in STAGES), *AFTER)
 PAUSE = 0.05  # seconds a stage waits when it found nothing yet while the stages before it still work
 
 
 def streamed(ctx: Context) -> tuple[dict[str, dict], list[str]]:
-    """One pass whose steps overlap: each stage runs in a thread of its own, again and again, taking what
+    """One pass whose steps overlap: each stage runs in threads of its own, again and again, taking what
     is due (leases keep the stages apart as they keep workers apart), so an application goes on to the next
     step as soon as it is ready, and the gateway is kept busy while decisions are made and written.
     Then the stickprov and the SLA watch. Returns (counts by step, errors)."""
-    counts: dict[str, dict] = {name: {} for name, _, _ in STAGES}
+    counts: dict[str, dict] = {name: {} for name, *_ in STAGES}
     errors: list[str] = []
-    stopped: set[str] = set()
+    running = {name: threads for name, _, _, threads in STAGES}  # threads of each stage still going
+    lock = threading.Lock()
 
     def stage(i: int) -> None:
-        name, step, progress = STAGES[i]
-        before = {n for n, _, _ in STAGES[:i]}
+        name, step, progress, _ = STAGES[i]
+        before = [n for n, *_ in STAGES[:i]]
         try:
             while True:
-                upstream_stopped = before <= stopped  # read before the call: nothing can come after it
+                upstream_stopped = not any(running[n] for n in before)  # read before the call: nothing can come after it
                 c = step(ctx)
-                for k, v in c.items():
-                    counts[name][k] = counts[name].get(k, 0) + v
+                with lock:
+                    for k, v in c.items():
+                        counts[name][k] = counts[name].get(k, 0) + v
                 moved = any(c.get(k) for k in progress)
                 if upstream_stopped and not moved:
                     return
@@ -147,11 +151,14 @@ def streamed(ctx: Context) -> tuple[dict[str, dict], list[str]]:
                     time.sleep(PAUSE)
         except Exception as e:  # noqa: BLE001  recorded on the run; the other stages go on
             log.exception("run %s: step %s failed", ctx.run_id, name)
-            errors.append(f"{name}: {e!r}")
+            with lock:
+                errors.append(f"{name}: {e!r}")
         finally:
-            stopped.add(name)
+            with lock:
+                running[name] -= 1
 
-    threads = [threading.Thread(target=stage, args=(i,), name=f"stage-{name}") for i, (name, _, _) in enumerate(STAGES)]
+    threads = [threading.Thread(target=stage, args=(i,), name=f"stage-{name}-{n}")
+               for i, (name, _, _, count) in enumerate(STAGES) for n in range(count)]
     for t in threads:
         t.start()
     for t in threads:

@@ -114,7 +114,7 @@ def run_worker(settings: Settings, pause: float = 10.0) -> None:
             except StepsFailed as e:
                 log.error("pass failed: %s", e)
                 counts = {}
-            busy = any(counts.get(name, {}).get(k) for name, _, progress in STAGES for k in progress)
+            busy = any(counts.get(name, {}).get(k) for name, _, progress, _ in STAGES for k in progress)
             log.info("pass: %s", ", ".join(f"{step} {sum(v for v in c.values() if isinstance(v, int))}" for step, c in counts.items()))
             deadline = time.monotonic() + (0 if busy else pause)
             while not signals and time.monotonic() < deadline:

@@ -10,11 +10,12 @@ reported paid by the case system, makes the decision a referral (DUPLICATE_APPLI
 from __future__ import annotations
 
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from robots.bots.batches import in_batches
 from robots.bots.context import Context
-from robots.bots.failures import guarded
+from robots.bots.failures import each_guarded
 from robots.decide import decide as decide_application
 from robots.rules.people import normalize
 from robots.store.models import PersonMonth, WorkItem
@@ -41,40 +42,61 @@ def decide(ctx: Context) -> dict[str, int]:
     for batch in in_batches(items, 100):
         with ctx.store.unit_of_work() as session:
             answers = latest_answers(session, [i.id for i in batch])
-            for item in reload(session, batch):
-                if item is None:
-                    continue
-                counts[guarded(ctx, session, item, lambda item=item: _decide_one(ctx, session, item, answers[item.id]))] += 1
+            mine = reload(session, batch)
+            held = _held(session, [i for i in mine if i is not None])
+            with session.no_autoflush:  # each item's statements need none of the batch's changes flushed first
+                done = each_guarded(ctx, session, [(item, lambda item=item: _decide_one(ctx, session, item, answers[item.id], held))
+                                                   for item in mine])
+            for key, n in done.items():
+                counts[key] += n
     return counts
 
 
-def _held_by_others(session, item: WorkItem) -> dict[str, str]:
+Held = dict[tuple[str, str], tuple[int, str]]  # (period, person) -> (item id, application id) holding the month
+
+
+def _held(session, items: list[WorkItem]) -> Held:
+    """Who holds the months of these items' members, as the store says now: one query for a batch."""
+    wanted = {(it.period, p) for it in items for p in members(it)}
+    persons = sorted({p for _, p in wanted})
+    found: Held = {}
+    for start in range(0, len(persons), 1000):
+        rows = session.execute(
+            select(PersonMonth.period, PersonMonth.person, PersonMonth.item_id, WorkItem.application_id)
+            .join(WorkItem, WorkItem.id == PersonMonth.item_id).where(PersonMonth.person.in_(persons[start:start + 1000])))
+        found.update({(period, person): (item_id, app) for period, person, item_id, app in rows if (period, person) in wanted})
+    return found
+
+
+def _held_by_others(held: Held, item: WorkItem) -> dict[str, str]:
     """Members whose month another item holds, with that item's application id."""
-    rows = session.execute(
-        select(PersonMonth.person, WorkItem.application_id).join(WorkItem, WorkItem.id == PersonMonth.item_id)
-        .where(PersonMonth.period == item.period, PersonMonth.person.in_(members(item)), PersonMonth.item_id != item.id)
-    )
-    return dict(rows.all())
+    return {p: h[1] for p in members(item) if (h := held.get((item.period, p))) is not None and h[0] != item.id}
 
 
 def _reserve(session, item: WorkItem) -> bool:
-    """Hold the month of every member for this item; False when another item got one first."""
-    mine = set(session.scalars(select(PersonMonth.person).where(PersonMonth.item_id == item.id)))
-    try:
-        with session.begin_nested():
-            session.add_all(PersonMonth(period=item.period, person=p, item_id=item.id) for p in set(members(item)) - mine)
-    except IntegrityError:
-        return False
-    return True
+    """Hold the month of every member for this item, in one statement; False when another item holds one
+    (another worker may have got there since the batch read who holds what, or an item of this batch)."""
+    rows = [{"period": item.period, "person": p, "item_id": item.id} for p in sorted(set(members(item)))]
+    if not rows:
+        return True
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(PersonMonth)
+    # ON CONFLICT DO UPDATE … WHERE ours: a month this item already holds counts as held, another's does not.
+    # Rows as parameters, not values in the statement, so that it is compiled once, not once an item.
+    statement = statement.on_conflict_do_update(index_elements=["period", "person"], set_={"item_id": statement.excluded.item_id},
+                                                where=PersonMonth.item_id == statement.excluded.item_id)
+    # On the session's connection: the ORM's bulk path costs more than the statement itself.
+    return len(session.connection().execute(statement.returning(PersonMonth.person), rows).all()) == len(rows)
 
 
-def _decide_one(ctx: Context, session, it: WorkItem, answers: list[dict]) -> str:
+def _decide_one(ctx: Context, session, it: WorkItem, answers: list[dict], held: Held) -> str:
     for _ in range(3):  # a race lost to another worker's grant: decide again, now seeing it
-        elsewhere = (it.granted_elsewhere or {}) | _held_by_others(session, it)
+        elsewhere = (it.granted_elsewhere or {}) | _held_by_others(held, it)
         decision = decide_application(it.application, answers, ctx.params, decided_at=ctx.decided_at(),
                                       decided_by=ctx.decided_by, granted_elsewhere=elsewhere)
         if decision["outcome"] != "granted" or _reserve(session, it):
             break
+        held.update(_held(session, [it]))
     else:
         raise RuntimeError("could not hold the members' month after three tries")
     if decision["outcome"] != "granted":  # a grant that became a referral holds no month

@@ -3,12 +3,18 @@ not its batch's. The item's work is undone (a savepoint), the error is recorded 
 error, kind APPLICATION: a bug or a surprise in its data), the batch goes on, and the item is tried again
 with the configured backoff; after the configured attempts it is FAILED, for a person.
 
+A batch is tried in one savepoint first (`each_guarded`): a savepoint per item costs a flush and two
+statements each, which were half of what recording a batch cost. Only when something in the batch
+raises is it undone and tried again item by item, each in its own savepoint, so the error stays with
+its item. The work must therefore be safe to do twice: it records what outside calls returned, and
+calls nothing outside itself.
+
 System errors (an outside system did not answer) and business errors (it refused) are the bots' own
 business and never reach here: they are expected, and each bot says what they mean."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from robots.bots.context import Context
 from robots.store import audit
@@ -41,3 +47,20 @@ def guarded(ctx: Context, session, item: WorkItem, work: Callable[[], str]) -> s
             ctx.store.audit(session, "error", {"kind": APPLICATION, "attempt": item.attempts, "error": type(e).__name__},
                             item.id, ctx.run_id)
         return "errors"
+
+
+def each_guarded(ctx: Context, session, work: Iterable[tuple[WorkItem, Callable[[], str]]]) -> dict[str, int]:
+    """Count keys of work() for each (item, work), as `guarded` would give them, trying the batch in one
+    savepoint first (see above)."""
+    work = [(item, w) for item, w in work if item is not None]
+    heads = audit.saved_heads(session)
+    try:
+        with session.begin_nested():
+            keys = [w() for _, w in work]
+    except Exception:  # noqa: BLE001  undone: now item by item, so that the error stays with its item
+        audit.restore_heads(session, heads)
+        keys = [guarded(ctx, session, item, w) for item, w in work]
+    counts: dict[str, int] = {}
+    for key in keys:
+        counts[key] = counts.get(key, 0) + 1
+    return counts

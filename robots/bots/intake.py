@@ -13,7 +13,7 @@ from datetime import datetime
 from connectors.errors import Conflict, ConnectorError, NotFound
 from robots.bots.batches import in_batches
 from robots.bots.context import Context
-from robots.bots.failures import guarded
+from robots.bots.failures import each_guarded
 from robots.contract.validate import application_problems
 from robots.store.models import WorkItem
 from robots.store.queue import add_new, claim_taken, lease, release, reload, take_claims
@@ -33,7 +33,8 @@ def intake(ctx: Context) -> dict[str, int]:
     counts = {"new": 0, "claimed": 0, "taken_by_others": 0, "claim_failed": 0, "errors": 0}
     now = ctx.clock()
     # Every submitted application, page after page, so that none waits behind others that cannot be
-    # claimed. A case system that does not answer fails this step (and the run): the next run tries again.
+    # claimed; each page's new items are claimed before the next page is read, so that fetch can start on
+    # them meanwhile. A case system that does not answer fails this step (and the run): the next run tries again.
     for page in in_batches(ctx.casesystem.applications("submitted"), 500):
         rows = []
         for summary in page:
@@ -46,18 +47,27 @@ def intake(ctx: Context) -> dict[str, int]:
             ctx.store.audit_many(session, "intake", [(item_id, {"application_id": a, "deadline": deadlines[a]}) for item_id, a in new],
                                  ctx.run_id)
         counts["new"] += len(new)
+        while _claim_batch(ctx, counts):
+            pass
+    while _claim_batch(ctx, counts):  # items left NEW by an earlier pass, when nothing is submitted now
+        pass
+    return counts
 
+
+def _claim_batch(ctx: Context, counts: dict[str, int]) -> bool:
+    """Claim a batch of due NEW items in the case system; False when there was none."""
     with ctx.store.unit_of_work() as session:
         items = lease(session, [State.NEW], **ctx.lease_args())
         earlier = take_claims(items, ctx.robot)  # written before the claim: a crash in between still knows who claimed
     claims = ctx.casesystem.claim_many([(i.application_id, earlier[i.id]) for i in items], ctx.robot, ctx.settings.worker.claim_seconds)
     for batch in in_batches(claims):
         with ctx.store.unit_of_work() as session:
-            for item, (_, record, error) in zip(reload(session, [items[b[0]] for b in batch]), batch):
-                if item is None:
-                    continue
-                counts[guarded(ctx, session, item, lambda item=item, record=record, error=error: _record_claim(ctx, session, item, record, error))] += 1
-    return counts
+            done = each_guarded(ctx, session, [
+                (item, lambda item=item, record=record, error=error: _record_claim(ctx, session, item, record, error))
+                for item, (_, record, error) in zip(reload(session, [items[b[0]] for b in batch]), batch)])
+            for key, n in done.items():
+                counts[key] += n
+    return bool(items)
 
 
 def _record_claim(ctx: Context, session, it: WorkItem, record: dict | None, error: Exception | None) -> str:

@@ -26,11 +26,12 @@ def sample(ctx: Context) -> dict[str, int]:
                                    WorkItem.state.in_([State.DECIDED, State.WRITTEN])).order_by(WorkItem.id)
             .limit(ctx.settings.worker.batch_size).with_for_update(skip_locked=True)
         )
+        events = []
         for it in items:
             it.sample_draw = draw(ctx.sample_seed, it.application_id, it.period)
             it.sampled = it.sample_draw < ctx.settings.sample.share
-            ctx.store.audit(session, "sample drawn", {"seed": ctx.sample_seed, "draw": it.sample_draw,
-                                                      "share": ctx.settings.sample.share, "sampled": it.sampled}, it.id, ctx.run_id)
+            events.append((it.id, {"seed": ctx.sample_seed, "draw": it.sample_draw, "share": ctx.settings.sample.share, "sampled": it.sampled}))
             counts["drawn"] += 1
             counts["sampled"] += it.sampled
+        ctx.store.audit_many(session, "sample drawn", events, ctx.run_id)
     return counts

@@ -10,7 +10,7 @@ from sqlalchemy import delete
 from connectors.errors import Conflict, ConnectorError, Rejected
 from robots.bots.batches import in_batches
 from robots.bots.context import Context
-from robots.bots.failures import guarded
+from robots.bots.failures import each_guarded
 from robots.store.models import PersonMonth, WorkItem
 from robots.store.queue import lease, release, reload
 from robots.workflow import TO_WRITE, State, move
@@ -23,11 +23,12 @@ def write_back(ctx: Context) -> dict[str, int]:
     writes = ctx.casesystem.put_many([(i.application_id, i.decision_id, i.decision) for i in items])
     for batch in in_batches(writes):
         with ctx.store.unit_of_work() as session:
-            for item, (_, recorded_now, error) in zip(reload(session, [items[b[0]] for b in batch]), batch):
-                if item is None:
-                    continue
-                counts[guarded(ctx, session, item, lambda item=item, r=recorded_now, e=error: _record_write(ctx, session, item, r, e))] += 1
-                counts["already_there"] += recorded_now is False
+            mine = list(zip(reload(session, [items[b[0]] for b in batch]), batch))
+            done = each_guarded(ctx, session, [(item, lambda item=item, r=recorded_now, e=error: _record_write(ctx, session, item, r, e))
+                                               for item, (_, recorded_now, error) in mine])
+            for key, n in done.items():
+                counts[key] += n
+            counts["already_there"] += sum(item is not None and recorded_now is False for item, (_, recorded_now, _) in mine)
     return counts
 
 

@@ -3,8 +3,10 @@
 Each event links to the one before it on the same item (`prev_hash`), is numbered on it (`seq`, from 1,
 unique per item), and its hash covers the link and everything it says: item, number, run, time, step
 and detail, as canonical JSON. One chain per item, not one for the whole store, so that workers deciding
-different items never wait for one another to append: an item's events are written only by the worker
-that holds its lease, and the (item, seq) key refuses a second writer that raced past its lease.
+different items never wait for one another to append. A transaction appends to an item's chain only
+while it holds the item's row lock (queue.lease, queue.reload, or the insert that made the item), so
+it reads the chain's head after any other writer of that item committed; the (item, seq) key refuses
+a second writer all the same.
 """
 
 from __future__ import annotations
@@ -34,8 +36,9 @@ def event_hash(previous: str, item_id: int, seq: int, run_id: str | None, at: da
     return hashlib.sha256((previous + body).encode()).hexdigest()
 
 
-def _heads(session: Session, item_ids: list[int]) -> dict[int, tuple[int, str]]:
-    """The last (seq, hash) of each item's chain in this transaction, read once per item."""
+def load_heads(session: Session, item_ids: list[int]) -> dict[int, tuple[int, str]]:
+    """The last (seq, hash) of each item's chain in this transaction, read once per item, in one query for
+    many: a bot that records a batch item by item loads its items' heads first."""
     heads = session.info.setdefault(HEADS, {})
     missing = [i for i in dict.fromkeys(item_ids) if i not in heads]
     for start in range(0, len(missing), 1000):
@@ -59,16 +62,16 @@ def _row(heads: dict, item_id: int, run_id: str | None, step: str, detail: dict,
 
 
 def append(session: Session, step: str, detail: dict, item_id: int, run_id: str | None = None) -> None:
-    """Add an event to the item's chain, in the caller's transaction."""
-    append_many(session, step, [(item_id, detail)], run_id)
+    """Add an event to the item's chain, in the caller's transaction (inserted at its next flush, with
+    the other events added meanwhile, in one statement)."""
+    session.add(AuditEvent(**_row(load_heads(session, [item_id]), item_id, run_id, step, detail, utcnow())))
 
 
 def append_many(session: Session, step: str, events: list[tuple[int, dict]], run_id: str | None = None) -> None:
     """Add (item id, detail) events of one step in one statement: for bots storing a batch at a time."""
     if not events:
         return
-    session.flush()  # the items (and their earlier events) are in the database before their chains are read
-    heads = _heads(session, [item_id for item_id, _ in events])
+    heads = load_heads(session, [item_id for item_id, _ in events])
     at = utcnow()
     session.execute(insert(AuditEvent), [_row(heads, item_id, run_id, step, detail, at) for item_id, detail in events])
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +21,7 @@ from robots.folders import data_dir
 from robots.store import audit
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+BUSY_SECONDS = 30  # how long a SQLite writer waits for its turn before it fails
 WRITING = "casebot_writing"  # execution option of the connections a unit of work uses
 
 
@@ -32,7 +34,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     dbapi_connection.isolation_level = None  # let SQLAlchemy's "begin" event below issue BEGIN
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_SECONDS * 1000}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
@@ -57,6 +59,7 @@ class Store:
         self.engine = engine
         self.sessions = sessionmaker(engine, expire_on_commit=False)  # for reading
         self._writing = sessionmaker(engine.execution_options(**{WRITING: True}), expire_on_commit=False)
+        self._writer = threading.Lock() if engine.dialect.name == "sqlite" else None
 
     @property
     def is_postgres(self) -> bool:
@@ -67,8 +70,24 @@ class Store:
         """One writing transaction: committed when the block ends normally, rolled back otherwise. No lock
         covers the whole store: workers are kept apart by their leases on items, and each item's audit
         chain is its own (robots/store/audit.py)."""
-        with self._writing() as session, session.begin():
+        with self._one_writer(), self._writing() as session, session.begin():
             yield session
+
+    @contextmanager
+    def _one_writer(self) -> Iterator[None]:
+        """On SQLite, one writing transaction of this process at a time, queued on a lock of our own. SQLite
+        lets one writer in anyway, but its busy handler makes the others sleep and retry, up to 100 ms a
+        try, long after the lock is free: with a streamed pass's threads all writing, that was most of a
+        stage's time. Other processes still wait in the busy handler."""
+        if self._writer is None:
+            yield
+            return
+        if not self._writer.acquire(timeout=BUSY_SECONDS):
+            raise TimeoutError(f"no write turn on the SQLite store within {BUSY_SECONDS} s")
+        try:
+            yield
+        finally:
+            self._writer.release()
 
     def audit(self, session: Session, step: str, detail: dict, item_id: int, run_id: str | None = None) -> None:
         """Append an event to the item's audit chain, in the session's transaction."""

@@ -8,6 +8,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from robots.store import audit
 from robots.store.db import insert_skipping
 from robots.store.models import RegisterAnswer, WorkItem
 
@@ -51,9 +52,12 @@ def add_new(session: Session, rows: list[dict]) -> list[tuple[int, str]]:
 
 
 def reload(session: Session, items: list[WorkItem]) -> list[WorkItem | None]:
-    """The same items, attached to this session, in one query; None for one whose lease another worker
-    holds now (ours lapsed while we worked on it): what we found out is no longer ours to record."""
-    by_id = {i.id: i for i in session.scalars(select(WorkItem).where(WorkItem.id.in_([i.id for i in items])))}
+    """The same items, attached to this session and locked for it, in one query, with their audit chains'
+    heads; None for one whose lease another worker holds now (ours lapsed while we worked on it): what we
+    found out is no longer ours to record."""
+    ids = [i.id for i in items]
+    by_id = {i.id: i for i in session.scalars(select(WorkItem).where(WorkItem.id.in_(ids)).with_for_update())}
+    audit.load_heads(session, ids)
     return [by_id[i.id] if by_id[i.id].lease_owner == i.lease_owner and by_id[i.id].state == i.state else None for i in items]
 
 
