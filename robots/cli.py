@@ -274,3 +274,37 @@ def seed(count: int, seed: int, period: str, mix: Path | None, casesystem_url: s
     click.echo(f"Filed {len(report['application_ids'])} applications ({report['application_ids'][0]} … {report['application_ids'][-1]}):")
     for reason, n in report["mix"].most_common():
         click.echo(f"  {reason:28s} {n:6d}")
+
+
+@main.group()
+def audit() -> None:
+    """For auditors: verify the trail, read a case's story, re-run decisions, export them."""
+
+
+def _store():
+    from robots.store import StoreOutOfDate, open_store
+
+    try:
+        return open_store(store_url())
+    except (ConfigError, StoreOutOfDate) as e:
+        fail(str(e))
+
+
+@audit.command("verify")
+def audit_verify() -> None:
+    """Check every work item's hash chain and every stored body (application, register answers, decision)
+    against the hash its event recorded. Exit 1 at the first that does not hold."""
+    from robots.trail.verify import verify
+
+    verdict = verify(_store())
+    if verdict.holds:
+        click.echo(f"audit trail holds: {verdict.events} events on {verdict.chains} work items, "
+                   f"{verdict.answers} register answers, every body as recorded")
+        return
+    click.echo(f"audit trail does NOT hold: {len(verdict.problems)} problem(s) in {verdict.events} events on {verdict.chains} work items")
+    click.echo(f"first: {verdict.problems[0].line()}")
+    for p in verdict.problems[1:20]:
+        click.echo(f"  also: {p.line()}")
+    if len(verdict.problems) > 20:
+        click.echo(f"  and {len(verdict.problems) - 20} more")
+    sys.exit(1)

@@ -28,3 +28,13 @@ def codes(decision) -> list[str]:
 @pytest.fixture
 def params():
     return PARAMS
+
+
+@pytest.fixture
+def bench(tmp_path):
+    """The bots' bench (tests/bench.py): a store, the fakes of both ports, a clock the test moves."""
+    from tests.bench import new_bench
+
+    b = new_bench(tmp_path, PARAMS)
+    yield b
+    b.ctx.store.engine.dispose()

@@ -18,6 +18,7 @@ from robots.bots.context import Context
 from robots.bots.failures import each_guarded
 from robots.decide import decide as decide_application
 from robots.rules.people import normalize
+from robots.store import audit
 from robots.store.models import PersonMonth, WorkItem
 from robots.store.queue import latest_answers, lease, release, reload
 from robots.workflow import State, move
@@ -109,5 +110,5 @@ def _decide_one(ctx: Context, session, it: WorkItem, answers: list[dict], held: 
     move(ctx.store, session, it, State.DECIDED if decision["outcome"] == "granted" else State.REFERRED, "decided", ctx.run_id,
          outcome=decision["outcome"], amount=decision.get("amount"), rules_version=decision["rules_version"],
          parameters={kind: used["sha256"] for kind, used in decision["parameters"].items()},
-         reasons=[r["code"] for r in decision["reasons"]])
+         reasons=[r["code"] for r in decision["reasons"]], decision_sha256=audit.digest(decision))
     return decision["outcome"]

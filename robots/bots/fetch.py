@@ -15,6 +15,7 @@ from robots.bots.context import Context
 from robots.contract.validate import registry_sources
 from robots.ports import HouseholdAnswers, HouseholdRequest
 from robots.rules.parameters import AGENCIES, Parameters
+from robots.store import audit
 from robots.store.models import RegisterAnswer, WorkItem
 from robots.store.queue import lease, take_claims
 from robots.workflow import State, move_many
@@ -90,7 +91,8 @@ def _record(ctx: Context, session, fetched: list[tuple[WorkItem, HouseholdAnswer
         moves.append((it, state, {"attempts": attempts, "next_attempt_at": next_attempt_at,
                                   "last_error": "; ".join(failed)[:2000] or None, "error_kind": "SYSTEM" if failed else None,
                                   "lease_owner": None, "lease_until": None},
-                      {"attempt": attempt, "answers": len(result.answers), "failed": len(failed)}))
+                      {"attempt": attempt, "answers": len(result.answers), "failed": len(failed),
+                       "answer_sha256": [audit.digest(a) for a in result.answers]}))
     if answers:
         session.execute(insert(RegisterAnswer), answers)
     move_many(ctx.store, session, "fetched", moves, ctx.run_id)

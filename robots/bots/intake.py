@@ -15,6 +15,7 @@ from robots.bots.batches import in_batches
 from robots.bots.context import Context
 from robots.bots.failures import each_guarded
 from robots.contract.validate import application_problems
+from robots.store import audit
 from robots.store.models import WorkItem
 from robots.store.queue import add_new, claim_taken, lease, release, reload, take_claims
 from robots.workdays import deadline_for
@@ -94,5 +95,5 @@ def _record_claim(ctx: Context, session, it: WorkItem, record: dict | None, erro
     # An application that breaks the contract needs no register data: it goes straight to be decided,
     # and the rules refer it to a caseworker with every problem listed (INVALID_APPLICATION).
     move(ctx.store, session, it, State.READY if problems else State.CLAIMED, "claimed", ctx.run_id,
-         application_id=it.application_id, problems=len(problems))
+         application_id=it.application_id, problems=len(problems), application_sha256=audit.digest(it.application))
     return "claimed"

@@ -16,7 +16,7 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Text, func, insert, select, type_coerce
 from sqlalchemy.orm import Session
 
 from robots.store.models import AuditEvent, utcnow
@@ -27,6 +27,12 @@ HEADS = "audit_heads"  # session.info key: item id -> (seq, hash) of its chain's
 
 def canonical(value: object) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def digest(value: object) -> str:
+    """The sha256 of a stored body (an application, a register answer, a decision) as canonical JSON: the
+    chain records it, so that a body changed afterwards no longer matches its event."""
+    return hashlib.sha256(canonical(value).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def event_hash(previous: str, item_id: int, seq: int, run_id: str | None, at: datetime, step: str, detail: dict) -> str:
@@ -85,17 +91,69 @@ def restore_heads(session: Session, heads: dict) -> None:
     session.info[HEADS] = heads
 
 
-def broken_links(session: Session) -> Iterator[tuple[AuditEvent, str]]:
-    """Every event whose chain does not hold, with what does not match: it is not numbered next on its item,
-    it does not link to the event before it, or its hash does not cover what it says now."""
+def _readable(session: Session):
+    """The events' rows with time and detail as stored text, parsed by `_parsed`: a row changed behind the
+    worker's back may hold what is no time or no JSON, and must be reported, not crash the check."""
+    return select(AuditEvent.id, AuditEvent.item_id, AuditEvent.seq, AuditEvent.run_id, AuditEvent.step, AuditEvent.prev_hash,
+                  AuditEvent.hash, type_coerce(AuditEvent.at, Text).label("at"), type_coerce(AuditEvent.detail, Text).label("detail"))
+
+
+def _parsed(at: str | datetime, detail: str | object) -> tuple[datetime, object] | None:
+    """(time, detail) of a row from `_readable`; None when they are no time or no JSON. (PostgreSQL's
+    driver hands them over parsed already: its column types admit nothing else.)"""
+    try:
+        when = at if isinstance(at, datetime) else datetime.fromisoformat(at)
+        return (when if when.tzinfo else when.replace(tzinfo=UTC)), (json.loads(detail) if isinstance(detail, str) else detail)
+    except (TypeError, ValueError):
+        return None
+
+
+def broken_links(session: Session) -> Iterator[tuple[object, str]]:
+    """Every event (a row with id, item_id, seq, step …) whose chain does not hold, with what does not
+    match: it is not numbered next on its item, it does not link to the event before it, or its hash does
+    not cover what it says now."""
     item, seq, previous = None, 0, GENESIS
-    for e in session.scalars(select(AuditEvent).order_by(AuditEvent.item_id, AuditEvent.seq).execution_options(yield_per=2000)):
+    rows = session.execute(_readable(session).order_by(AuditEvent.item_id, AuditEvent.seq).execution_options(yield_per=2000))
+    for e in rows:
         if e.item_id != item:
             item, seq, previous = e.item_id, 0, GENESIS
+        parsed = _parsed(e.at, e.detail)
         if e.seq != seq + 1:
             yield e, f"numbered {e.seq} on item {e.item_id}, after {seq}: an event is missing or moved"
         elif e.prev_hash != previous:
             yield e, "does not link to the event before it on its item"
-        elif e.hash != event_hash(previous, e.item_id, e.seq, e.run_id, e.at, e.step, e.detail):
+        elif parsed is None or e.hash != event_hash(previous, e.item_id, e.seq, e.run_id, parsed[0], e.step, parsed[1]):
             yield e, "its content (time, step, run or detail) is not what was recorded"
         item, seq, previous = e.item_id, e.seq, e.hash
+
+
+def changed_bodies(session: Session, chunk: int = 500) -> Iterator[tuple[object, str]]:
+    """Every stored body that no longer matches the hash its event recorded, with the event: the
+    application as claimed, each register answer of a fetch, the decision in force (the last one decided)."""
+    from robots.store.models import RegisterAnswer, WorkItem
+
+    ids = list(session.scalars(select(WorkItem.id).order_by(WorkItem.id)))
+    for start in range(0, len(ids), chunk):
+        some = ids[start:start + chunk]
+        items = {i.id: i for i in session.scalars(select(WorkItem).where(WorkItem.id.in_(some)))}
+        answers: dict[tuple[int, int], list[str]] = {}
+        for item_id, attempt, answer in session.execute(select(RegisterAnswer.item_id, RegisterAnswer.attempt, RegisterAnswer.answer)
+                                                        .where(RegisterAnswer.item_id.in_(some)).order_by(RegisterAnswer.id)):
+            answers.setdefault((item_id, attempt), []).append(digest(answer))
+        last: dict[tuple[int, str], tuple[object, dict]] = {}
+        for e in session.execute(_readable(session).where(AuditEvent.item_id.in_(some), AuditEvent.step.in_(["claimed", "fetched", "decided"]))
+                                 .order_by(AuditEvent.item_id, AuditEvent.seq)):
+            parsed = _parsed(e.at, e.detail)
+            detail = parsed[1] if parsed is not None and isinstance(parsed[1], dict) else {}  # else broken_links reports it
+            if e.step == "fetched" and "answer_sha256" in detail:
+                if answers.get((e.item_id, detail.get("attempt")), []) != detail["answer_sha256"]:
+                    yield e, f"the register answers of fetch attempt {detail.get('attempt')} are not the ones received"
+            else:
+                last[e.item_id, e.step] = (e, detail)
+        for (item_id, step), (e, detail) in sorted(last.items(), key=lambda kv: kv[1][0].id):
+            item = items[item_id]
+            if step == "claimed" and "application_sha256" in detail and digest(item.application) != detail["application_sha256"]:
+                yield e, "the application kept is not the one claimed"
+            if step == "decided" and item.decision is not None and "decision_sha256" in detail \
+                    and digest(item.decision) != detail["decision_sha256"]:
+                yield e, "the decision kept is not the one decided"

@@ -2,12 +2,7 @@
 on a temporary SQLite file, and a clock the test moves: retries and deadlines without waiting."""
 
 import logging
-import random
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-
-import pytest
-from sqlalchemy import select
+from datetime import timedelta
 
 import robots
 import robots.bots.decide
@@ -18,48 +13,8 @@ from robots.bots.intake import intake
 from robots.bots.sample import sample
 from robots.bots.sla_watch import sla_watch
 from robots.bots.write_back import write_back
-from robots.config import load_settings
-from robots.store import WorkItem, open_store
-from robots.synthetic import case_for
+from robots.store import WorkItem
 from tests.conftest import PARAMS
-from tests.fakes import FakeCaseSystem, FakeGateway
-
-
-@dataclass
-class Bench:
-    ctx: Context
-    cases: FakeCaseSystem
-    gateway: FakeGateway
-    clock: list
-
-    def advance(self, **delta) -> None:
-        self.clock[0] += timedelta(**delta)
-
-    def file(self, application_id: str, reason: str | None = None, seed: int = 1) -> dict:
-        application, answers = case_for(random.Random(seed), application_id, "2023-11", reason)
-        self.cases.file(application)
-        self.gateway.answers.update({a["personnummer"]: a for a in answers})
-        return application
-
-    def items(self) -> dict[str, WorkItem]:
-        with self.ctx.store.sessions() as session:
-            return {i.application_id: i for i in session.scalars(select(WorkItem))}
-
-    def through(self, *bots) -> None:
-        for bot in bots:
-            bot(self.ctx)
-
-
-@pytest.fixture
-def bench(tmp_path):
-    settings = load_settings()
-    settings = settings.model_copy(update={"retry": settings.retry.model_copy(update={"attempts": 2, "seconds": 60})})
-    store = open_store(f"sqlite:///{tmp_path / 'casebot.sqlite3'}")
-    clock = [datetime(2023, 10, 24, 9, 0, tzinfo=UTC)]
-    cases, gateway = FakeCaseSystem(), FakeGateway()
-    yield Bench(Context(store, cases, gateway, PARAMS, settings, "run-1", 7, "bench-1", clock=lambda: clock[0]), cases, gateway, clock)
-    store.engine.dispose()
-
 
 ALL = (intake, fetch, decide, sample, write_back)
 

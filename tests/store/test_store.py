@@ -146,3 +146,26 @@ def test_migrating_a_store_full_of_history_keeps_it_and_names_a_written_back_ref
     store.engine.dispose()
     assert states == ["WITH_CASEWORKER", "REFERRED", "WRITTEN"]
     assert kept == (3, 3) and len(received) == 3
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_the_trail_is_append_only_in_the_database(tmp_path, backend):
+    from datetime import UTC, datetime
+
+    from sqlalchemy.exc import DatabaseError
+
+    from robots.store import RegisterAnswer
+    from robots.store.queue import add_new
+
+    with (postgres_schema() if backend == "postgres" else nullcontext(f"sqlite:///{tmp_path / 'casebot.sqlite3'}")) as url:
+        store = open_store(url)
+        now = datetime(2026, 11, 26, tzinfo=UTC)
+        with store.unit_of_work() as session:
+            [(item_id, _)] = add_new(session, [{"application_id": "A-1", "period": "2026-11", "state": "NEW", "received_at": now, "deadline": now}])
+            store.audit(session, "intake", {}, item_id)
+            session.add(RegisterAnswer(item_id=item_id, attempt=1, answer={}))
+        for sql in ("UPDATE audit_events SET step = 'x'", "DELETE FROM audit_events", "DELETE FROM register_answers"):
+            with pytest.raises(DatabaseError, match="append-only"), store.engine.begin() as connection:
+                connection.execute(text(sql))
+        assert store.verify_audit_chain() is None
+        store.engine.dispose()
