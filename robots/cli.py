@@ -308,3 +308,61 @@ def audit_verify() -> None:
     if len(verdict.problems) > 20:
         click.echo(f"  and {len(verdict.problems) - 20} more")
     sys.exit(1)
+
+
+@audit.command("show")
+@click.argument("application_id")
+def audit_show(application_id: str) -> None:
+    """The case's story in order: every step the robot took, with what it found and decided.
+    Personnummer are masked."""
+    from robots.trail.story import story
+
+    told = story(_store(), application_id)
+    if told is None:
+        fail(f"the store has no application {application_id}")
+    click.echo(told)
+
+
+@audit.command("replay")
+@click.argument("application_id", required=False)
+@click.option("--period", help="Every recorded decision of this month (YYYY-MM) instead of one application.")
+@click.option("--with-current-rules", is_flag=True,
+              help="Decide with today's rules and config/ instead of the recorded parameter versions: how a change is reviewed.")
+def audit_replay(application_id: str | None, period: str | None, with_current_rules: bool) -> None:
+    """Re-run recorded decisions on their recorded inputs (the application as claimed, the register
+    answers as received) with the parameter versions they recorded. Says "same decision", or lists the
+    differences line by line. Exit 1 when any decision differs or cannot be re-run."""
+    from robots.replay import CannotReplay, differences, redecide, redecide_period
+
+    if (application_id is None) == (period is None):
+        fail("name one APPLICATION_ID, or --period YYYY-MM")
+    params = load_parameters() if with_current_rules else None
+    store = _store()
+    if application_id is not None:
+        try:
+            runs = [(application_id, *redecide(store, application_id, params=params))]
+        except CannotReplay as e:
+            fail(str(e))
+    else:
+        runs = redecide_period(store, period, params)
+    same = differ = failed = 0
+    for app, recorded, again in runs:
+        if isinstance(again, CannotReplay):
+            failed += 1
+            click.echo(f"{app}: cannot be re-run: {again}")
+            continue
+        lines = differences(recorded, again)
+        if not lines:
+            same += 1
+            if application_id is not None:
+                click.echo(f"{app}: same decision ({recorded['outcome']}" + (f", {recorded['amount']} kr)" if recorded.get("amount") is not None else ")"))
+            continue
+        differ += 1
+        click.echo(f"{app}: differs" + (" with today's rules and parameters" if with_current_rules else ""))
+        for line in lines:
+            click.echo(f"    {line}")
+    what = "today's rules and parameters" if with_current_rules else "the recorded parameter versions"
+    click.echo(f"{same + differ + failed} decision(s) re-run with {what}: {same} same, {differ} differ, {failed} cannot be re-run")
+    if not same + differ + failed:
+        fail(f"no recorded decisions for {period}")
+    sys.exit(1 if differ or failed else 0)

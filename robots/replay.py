@@ -9,6 +9,7 @@ the same decision, figure for figure. The law's references are cited as on the r
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 from sqlalchemy import select
 
@@ -38,8 +39,9 @@ def recorded_parameters(session, decision: dict) -> Parameters:
     return Parameters(tuple(filter(None, [found.get("norm_table")])), tuple(filter(None, [found.get("policy")])), load_law())
 
 
-def redecide(store: Store, application_id: str, period: str | None = None) -> tuple[dict, dict]:
-    """(the recorded decision, the same decision made again from what it recorded)."""
+def redecide(store: Store, application_id: str, period: str | None = None, params: Parameters | None = None) -> tuple[dict, dict]:
+    """(the recorded decision, the same decision made again from what it recorded): with the parameter
+    versions it recorded, or with `params` (today's, for reviewing a change of rules or parameters)."""
     with store.sessions() as session:
         query = select(WorkItem).where(WorkItem.application_id == application_id)
         if period is not None:
@@ -47,7 +49,45 @@ def redecide(store: Store, application_id: str, period: str | None = None) -> tu
         item = session.scalars(query.order_by(WorkItem.id.desc()).limit(1)).first()
         if item is None or item.decision is None:
             raise CannotReplay(f"no recorded decision for application {application_id}")
-        recorded = item.decision
-        again = decide(item.application, latest_answers(session, [item.id])[item.id], recorded_parameters(session, recorded),
-                       decided_at=recorded["decided_at"], decided_by=recorded["decided_by"], granted_elsewhere=item.granted_elsewhere)
-    return recorded, again
+        return item.decision, _again(session, item, params)
+
+
+def _again(session, item: WorkItem, params: Parameters | None) -> dict:
+    recorded = item.decision
+    return decide(item.application, latest_answers(session, [item.id])[item.id], params or recorded_parameters(session, recorded),
+                  decided_at=recorded["decided_at"], decided_by=recorded["decided_by"], granted_elsewhere=item.granted_elsewhere)
+
+
+def redecide_period(store: Store, period: str, params: Parameters | None = None) -> Iterator[tuple[str, dict, dict | CannotReplay]]:
+    """(application id, recorded, again — or why it cannot be re-run) for every recorded decision of the period."""
+    with store.sessions() as session:
+        items = session.scalars(select(WorkItem).where(WorkItem.period == period, WorkItem.decision.is_not(None)).order_by(WorkItem.id))
+        for item in items:
+            try:
+                yield item.application_id, item.decision, _again(session, item, params)
+            except CannotReplay as e:
+                yield item.application_id, item.decision, e
+
+
+# Not part of what was decided: which casebot made it (a newer one re-running it is still the same decision).
+NOT_COMPARED = frozenset({"software"})
+
+
+def differences(recorded: dict, again: dict) -> list[str]:
+    """What differs between two decisions, one line per value: `path: recorded -> again`; [] when the same."""
+    lines: list[str] = []
+
+    def walk(path: str, a: object, b: object) -> None:
+        if isinstance(a, dict) and isinstance(b, dict):
+            for key in sorted(a.keys() | b.keys()):
+                if not path and key in NOT_COMPARED:
+                    continue
+                walk(f"{path}.{key}" if path else key, a.get(key, "(none)"), b.get(key, "(none)"))
+        elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+            for i, (x, y) in enumerate(zip(a, b)):
+                walk(f"{path}[{i}]", x, y)
+        elif a != b:
+            lines.append(f"{path}: {json.dumps(a, ensure_ascii=False)} -> {json.dumps(b, ensure_ascii=False)}")
+
+    walk("", recorded, again)
+    return lines

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from robots.bots.context import Context
 from robots.config import load_settings
 from robots.store import WorkItem, open_store
+from robots.store.parameters import keep as keep_parameters
 from robots.synthetic import case_for
 from tests.fakes import FakeCaseSystem, FakeGateway
 
@@ -45,4 +46,6 @@ def new_bench(tmp_path, params):
     store = open_store(f"sqlite:///{tmp_path / 'casebot.sqlite3'}")
     clock = [datetime(2023, 10, 24, 9, 0, tzinfo=UTC)]
     cases, gateway = FakeCaseSystem(), FakeGateway()
+    with store.unit_of_work() as session:
+        keep_parameters(session, params)  # as a worker's run does, so that its decisions can be re-run
     return Bench(Context(store, cases, gateway, params, settings, "run-1", 7, "bench-1", clock=lambda: clock[0]), cases, gateway, clock)
