@@ -366,3 +366,46 @@ def audit_replay(application_id: str | None, period: str | None, with_current_ru
     if not same + differ + failed:
         fail(f"no recorded decisions for {period}")
     sys.exit(1 if differ or failed else 0)
+
+
+def _day(value: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is no date: YYYY-MM-DD") from None
+
+
+@audit.command("export")
+@click.option("--from", "first", required=True, help="First day (YYYY-MM-DD, Swedish time) of the decisions to export.")
+@click.option("--to", "last", required=True, help="Last day (YYYY-MM-DD), included.")
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv", "jsonl"]), default="xlsx", show_default=True)
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="The file to write (default: logs/exports/decisions-FROM-TO.FORMAT).")
+def audit_export(first: str, last: str, fmt: str, out: Path | None) -> None:
+    """One row per decision made in the days given: the calculation's figures, the reason codes, the rules
+    and parameter versions. In xlsx, a second sheet counts decisions by outcome and by reason."""
+    from robots.folders import exports_dir
+    from robots.trail.export import counts, decisions, write
+
+    start, end = _day(first), _day(last)
+    if end < start:
+        fail("--to is before --from")
+    frame = decisions(_store(), start, end)
+    path = write(frame, out or exports_dir() / f"decisions-{start}-{end}.{fmt}", fmt, {"counts": counts(frame)})
+    granted = frame[frame["outcome"] == "granted"]["amount"].sum() if len(frame) else 0
+    click.echo(f"{len(frame)} decision(s) from {start} to {end} ({int(granted):,} kr granted) written to {path}")
+
+
+@audit.command("sample")
+@click.option("--period", required=True, help="The month (YYYY-MM) whose stickprov to list.")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="The xlsx file (default: logs/exports/stickprov-PERIOD.xlsx).")
+def audit_sample(period: str, out: Path | None) -> None:
+    """The stickprov follow-up list as xlsx for the caseworkers who check the grants afterwards: each grant
+    drawn, with the run's recorded seed and its draw, so that anyone can draw it again."""
+    from robots.folders import exports_dir
+    from robots.trail.export import followup, write
+
+    frame = followup(_store(), period)
+    path = write(frame, out or exports_dir() / f"stickprov-{period}.xlsx", "xlsx")
+    click.echo(f"{len(frame)} grant(s) of {period} on the follow-up list, written to {path}")

@@ -26,6 +26,11 @@ def runs_dir() -> Path:
     return log_dir() / "runs"
 
 
+def exports_dir() -> Path:
+    """Where `casebot audit export` and `audit sample` write unless told otherwise."""
+    return log_dir() / "exports"
+
+
 def tasks_dir() -> Path:
     """The Robot Framework task files that a pass runs."""
     return PROJECT / "tasks"
