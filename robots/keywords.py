@@ -57,7 +57,7 @@ class CasebotKeywords:
         run_id = variables.get_variable_value("${RUN_ID}") or new_run_id()
         _keep_outputs_in_logs(run_id)
         try:
-            counts = self.worker.run_pass(run_id, Path(variables.get_variable_value("${OUTPUT_DIR}")))
+            counts = self.worker.run_pass(run_id, runs_dir() / run_id)  # Robot's own output is moved there too
         except StepsFailed as e:
             _log_counts(run_id, e.counts)
             raise

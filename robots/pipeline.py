@@ -30,8 +30,10 @@ from robots.bots.sample import sample
 from robots.bots.sla_watch import sla_watch
 from robots.bots.write_back import write_back
 from robots.config import Settings
+from robots.folders import runs_dir
 from robots.ports import CaseSystem, RegisterGateway
 from robots.rules.parameters import Parameters
+from robots.runlog import RunLog, prune
 from robots.store import Run, Store
 from robots.store.models import utcnow
 from robots.store.parameters import keep as keep_parameters
@@ -95,14 +97,23 @@ class Worker:
     def run_pass(self, run_id: str | None = None, log_dir: Path | None = None) -> dict[str, dict]:
         """One streamed pass (`streamed`: the steps overlap, each taking what is due): a step that fails is
         recorded and the others go on (its items wait for the next pass); returns the counts of each step,
-        or raises StepsFailed (with them) once the pass is over."""
+        or raises StepsFailed (with them) once the pass is over. The run's folder (logs/runs/<run id>/
+        unless `log_dir` says otherwise) gets its summary and event log (robots/runlog.py)."""
+        run_id = run_id or new_run_id()
+        log_dir = log_dir or runs_dir() / run_id
+        prune(runs_dir(), self.settings.logs.keep_days)
+        runlog = RunLog(log_dir, run_id, self.instance)
         ctx = self.start_run(run_id, log_dir)
+        log.info("run %s started by %s", run_id, ctx.robot)
         try:
-            counts, errors = streamed(ctx)
+            counts, errors, seconds = streamed(ctx)
         except BaseException as e:
             self.finish_run(ctx, {}, "interrupted", repr(e))
+            runlog.close("interrupted", {}, [repr(e)])
             raise
-        self.finish_run(ctx, counts, "failed" if errors else "ok", "; ".join(errors) or None)
+        outcome = "failed" if errors else "ok"
+        self.finish_run(ctx, counts, outcome, "; ".join(errors) or None)
+        runlog.close(outcome, counts, errors, seconds)
         if errors:
             raise StepsFailed("; ".join(errors), counts)
         return counts
@@ -124,15 +135,17 @@ STEPS = (*((name, step) for name, step, _, _ in STAGES), *AFTER)
 PAUSE = 0.05  # seconds a stage waits when it found nothing yet while the stages before it still work
 
 
-def streamed(ctx: Context) -> tuple[dict[str, dict], list[str]]:
+def streamed(ctx: Context) -> tuple[dict[str, dict], list[str], dict[str, float]]:
     """One pass whose steps overlap: each stage runs in threads of its own, again and again, taking what
     is due (leases keep the stages apart as they keep workers apart), so an application goes on to the next
     step as soon as it is ready, and the gateway is kept busy while decisions are made and written.
-    Then the stickprov and the SLA watch. Returns (counts by step, errors)."""
+    Then the stickprov and the SLA watch. Returns (counts by step, errors, seconds from the pass's start
+    until each step was done)."""
     counts: dict[str, dict] = {name: {} for name, *_ in STAGES}
     errors: list[str] = []
     running = {name: threads for name, _, _, threads in STAGES}  # threads of each stage still going
     lock = threading.Lock()
+    started, seconds = time.monotonic(), {}
 
     def stage(i: int) -> None:
         name, step, progress, _ = STAGES[i]
@@ -156,6 +169,9 @@ def streamed(ctx: Context) -> tuple[dict[str, dict], list[str]]:
         finally:
             with lock:
                 running[name] -= 1
+                seconds[name] = time.monotonic() - started
+                if not running[name]:
+                    log.info("run %s: %s done after %.1f s: %s", ctx.run_id, name, seconds[name], _said(counts[name]))
 
     threads = [threading.Thread(target=stage, args=(i,), name=f"stage-{name}-{n}")
                for i, (name, _, _, count) in enumerate(STAGES) for n in range(count)]
@@ -169,7 +185,13 @@ def streamed(ctx: Context) -> tuple[dict[str, dict], list[str]]:
         except Exception as e:  # noqa: BLE001
             log.exception("run %s: step %s failed", ctx.run_id, name)
             errors.append(f"{name}: {e!r}")
-    return counts, errors
+        seconds[name] = time.monotonic() - started
+        log.info("run %s: %s done: %s", ctx.run_id, name, _said(counts.get(name, {})))
+    return counts, errors, seconds
+
+
+def _said(counts: dict) -> str:
+    return ", ".join(f"{k} {v}" for k, v in counts.items() if v) or "nothing to do"
 
 
 class StepsFailed(Exception):

@@ -60,6 +60,10 @@ class _Sample(_Strict):
     share: float = Field(ge=0.0, le=1.0)
 
 
+class _Logs(_Strict):
+    keep_days: int = Field(ge=1, le=3650)
+
+
 class Settings(_Strict):
     """config/casebot.toml: how the worker runs."""
 
@@ -70,6 +74,7 @@ class Settings(_Strict):
     casesystem: _Service
     ssbtek: _Gateway
     schedule: _Schedule
+    logs: _Logs
 
 
 def load_settings(path: Path | None = None) -> Settings:

@@ -1,0 +1,37 @@
+"""Run folders: the event log masks personnummer, the summary says how the run went, and old run
+folders are pruned while anything else in logs/runs is left alone."""
+
+import json
+import logging
+import os
+from datetime import UTC, datetime, timedelta
+
+from robots.runlog import RunLog, prune
+
+
+def test_the_event_log_masks_personnummer_and_the_summary_counts(tmp_path):
+    runlog = RunLog(tmp_path / "r1", "r1", "host-1-ab12")
+    logging.getLogger("casebot.bots").warning("could not claim 19890314-2381's application")
+    logging.getLogger("elsewhere").warning("not ours: not in the run's log")
+    runlog.close("failed", {"fetch": {"ready": 3}}, ["fetch: Unavailable('19890314-2381')"], {"fetch": 1.25})
+    [event] = [json.loads(line) for line in (tmp_path / "r1" / "events.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert event["message"] == "could not claim 19890314-****'s application" and event["level"] == "WARNING"
+    summary = json.loads((tmp_path / "r1" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["outcome"] == "failed" and summary["counts"] == {"fetch": {"ready": 3}}
+    assert summary["errors"] == ["fetch: Unavailable('19890314-****')"] and summary["seconds_by_step"] == {"fetch": 1.25}
+    logging.getLogger("casebot.bots").warning("after the run")
+    assert len((tmp_path / "r1" / "events.jsonl").read_text(encoding="utf-8").splitlines()) == 1
+
+
+def test_run_folders_older_than_the_setting_are_pruned_and_nothing_else(tmp_path):
+    now = datetime(2026, 11, 26, tzinfo=UTC)
+    for name, age, marker in (("old", 91, "summary.json"), ("old-robot", 200, "output.xml"), ("new", 89, "summary.json"),
+                              ("not-a-run", 400, "notes.txt")):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / marker).write_text("{}")
+        stamp = (now - timedelta(days=age)).timestamp()
+        os.utime(folder, (stamp, stamp))
+    assert prune(tmp_path, 90, now) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new", "not-a-run"]
+    assert prune(tmp_path / "missing", 90, now) == 0
