@@ -299,7 +299,7 @@ def audit_verify() -> None:
     verdict = verify(_store())
     if verdict.holds:
         click.echo(f"audit trail holds: {verdict.events} events on {verdict.chains} work items, "
-                   f"{verdict.answers} register answers, every body as recorded")
+                   f"{verdict.answers} register answers, every body as recorded, {verdict.anchors} anchors")
         return
     click.echo(f"audit trail does NOT hold: {len(verdict.problems)} problem(s) in {verdict.events} events on {verdict.chains} work items")
     click.echo(f"first: {verdict.problems[0].line()}")

@@ -112,8 +112,11 @@ class Worker:
             runlog.close("interrupted", {}, [repr(e)])
             raise
         outcome = "failed" if errors else "ok"
+        anchored = self.store.anchor(run_id)
+        if anchored:  # a copy outside the store: the run's log
+            log.info("run %s: audit trail anchored, anchor %s", run_id, anchored)
         self.finish_run(ctx, counts, outcome, "; ".join(errors) or None)
-        runlog.close(outcome, counts, errors, seconds)
+        runlog.close(outcome, counts, errors, seconds, anchored)
         if errors:
             raise StepsFailed("; ".join(errors), counts)
         return counts

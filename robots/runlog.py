@@ -52,14 +52,15 @@ class RunLog:
             self._logger.setLevel(logging.INFO)
         self._logger.addHandler(self._handler)
 
-    def close(self, outcome: str, counts: dict, errors: list[str], seconds_by_step: dict[str, float] | None = None) -> None:
+    def close(self, outcome: str, counts: dict, errors: list[str], seconds_by_step: dict[str, float] | None = None,
+              anchor: str | None = None) -> None:
         self._logger.removeHandler(self._handler)
         self._logger.setLevel(self._level)
         self._handler.close()
         summary = {"run": self.run_id, "worker": self.worker, "outcome": outcome, "started_at": self.started.isoformat(timespec="seconds"),
                    "finished_at": datetime.now(UTC).isoformat(timespec="seconds"), "seconds": round(time.monotonic() - self._clock, 3),
                    "seconds_by_step": {k: round(v, 3) for k, v in (seconds_by_step or {}).items()}, "counts": counts,
-                   "errors": [mask(e) for e in errors]}
+                   "errors": [mask(e) for e in errors], "audit_anchor": anchor}
         (self.folder / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 

@@ -16,10 +16,10 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
-from sqlalchemy import Text, func, insert, select, type_coerce
-from sqlalchemy.orm import Session
+from sqlalchemy import Text, func, insert, select, tuple_, type_coerce
+from sqlalchemy.orm import Session, aliased
 
-from robots.store.models import AuditEvent, utcnow
+from robots.store.models import AuditAnchor, AuditEvent, utcnow
 
 GENESIS = "0" * 64
 HEADS = "audit_heads"  # session.info key: item id -> (seq, hash) of its chain's last event in this transaction
@@ -157,3 +157,63 @@ def changed_bodies(session: Session, chunk: int = 500) -> Iterator[tuple[object,
             if step == "decided" and item.decision is not None and "decision_sha256" in detail \
                     and digest(item.decision) != detail["decision_sha256"]:
                 yield e, "the decision kept is not the one decided"
+
+
+def _anchor_hash(previous: str, run_id: str | None, at: datetime, heads: list) -> str:
+    body = canonical({"run": run_id, "at": at.astimezone(UTC).isoformat(timespec="microseconds"), "heads": heads})
+    return hashlib.sha256((previous + body).encode()).hexdigest()
+
+
+def _tip(session: Session) -> str:
+    """The hash of the last anchor: the one no other anchor follows (GENESIS before the first)."""
+    later = aliased(AuditAnchor)
+    tip = session.scalar(select(AuditAnchor.hash).where(~select(later.id).where(later.prev_hash == AuditAnchor.hash).exists()))
+    return tip or GENESIS
+
+
+def anchor(session: Session, run_id: str) -> AuditAnchor | None:
+    """Anchor the heads of the chains `run_id` appended to (None when it appended to none), after the last
+    anchor. Two runs anchoring at once both read the same last anchor; the unique prev_hash lets one in and
+    refuses the other (IntegrityError), which anchors again: Store.anchor does."""
+    last = (select(AuditEvent.item_id, func.max(AuditEvent.seq).label("seq")).where(AuditEvent.run_id == run_id)
+            .group_by(AuditEvent.item_id).subquery())
+    heads = [[item_id, seq, hash_] for item_id, seq, hash_ in session.execute(
+        select(AuditEvent.item_id, AuditEvent.seq, AuditEvent.hash)
+        .join(last, (AuditEvent.item_id == last.c.item_id) & (AuditEvent.seq == last.c.seq)).order_by(AuditEvent.item_id))]
+    if not heads:
+        return None
+    previous, at = _tip(session), utcnow()
+    made = AuditAnchor(run_id=run_id, at=at, heads=heads, prev_hash=previous, hash=_anchor_hash(previous, run_id, at, heads))
+    session.add(made)
+    return made
+
+
+def broken_anchors(session: Session) -> Iterator[tuple[object, str]]:
+    """Every anchor that does not hold, with what does not match: it is not in the anchors' chain, its hash
+    does not cover what it says, or an event it anchored is gone or changed (a chain cut short, an item's
+    chain deleted whole)."""
+    rows = list(session.execute(select(AuditAnchor.id, AuditAnchor.run_id, AuditAnchor.prev_hash, AuditAnchor.hash,
+                                       type_coerce(AuditAnchor.at, Text).label("at"), type_coerce(AuditAnchor.heads, Text).label("heads"))))
+    by_prev = {a.prev_hash: a for a in rows}
+    linked, previous = set(), GENESIS
+    while (a := by_prev.get(previous)) is not None and a.id not in linked:
+        linked.add(a.id)
+        previous = a.hash
+    for a in sorted(rows, key=lambda r: r.id):
+        parsed = _parsed(a.at, a.heads)
+        if a.id not in linked:
+            yield a, "is not linked into the anchors' chain: an anchor before it is missing or changed"
+        elif parsed is None or a.hash != _anchor_hash(a.prev_hash, a.run_id, parsed[0], parsed[1]):
+            yield a, "its content (time, run or heads) is not what was recorded"
+            continue
+        if parsed is None or not isinstance(parsed[1], list):
+            continue
+        anchored = {(h[0], h[1]): h[2] for h in parsed[1] if isinstance(h, list) and len(h) == 3}
+        found = {}
+        for start in range(0, len(anchored), 500):
+            keys = list(anchored)[start:start + 500]
+            found.update({(i, s): h for i, s, h in session.execute(
+                select(AuditEvent.item_id, AuditEvent.seq, AuditEvent.hash).where(tuple_(AuditEvent.item_id, AuditEvent.seq).in_(keys)))})
+        for (item_id, seq), hash_ in anchored.items():
+            if found.get((item_id, seq)) != hash_:
+                yield a, f"event {seq} of item {item_id}, which it anchored, is {'changed' if (item_id, seq) in found else 'gone'}"

@@ -15,6 +15,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from robots.folders import data_dir
@@ -96,6 +97,19 @@ class Store:
     def audit_many(self, session: Session, step: str, events: list[tuple[int, dict]], run_id: str | None = None) -> None:
         """Append (item id, detail) events of one step in one statement: for bots storing a batch at a time."""
         audit.append_many(session, step, events, run_id)
+
+    def anchor(self, run_id: str) -> str | None:
+        """Anchor what the run appended to the trail (audit.anchor); the anchor's hash, or None when the
+        run appended nothing. Another run anchoring at the same moment makes this one try again."""
+        for attempt in range(5):
+            try:
+                with self.unit_of_work() as session:
+                    made = audit.anchor(session, run_id)
+                    return made.hash if made is not None else None
+            except IntegrityError:
+                if attempt == 4:
+                    raise
+        return None
 
     def verify_audit_chain(self) -> int | None:
         """The id of the first event whose chain does not hold, or None when every chain holds."""

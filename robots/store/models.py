@@ -122,12 +122,27 @@ class AuditEvent(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("work_items.id"))
     seq: Mapped[int] = mapped_column(Integer)  # 1, 2, … on its item
-    run_id: Mapped[str | None] = mapped_column(String(40))
+    run_id: Mapped[str | None] = mapped_column(String(40), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     step: Mapped[str] = mapped_column(String(40))
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditAnchor(Base):
+    """At the end of each run, the heads (item, seq, hash) of the chains it appended to, in a chain of
+    anchors: a chain cut short, or an item's chain deleted whole, no longer matches an anchor."""
+
+    __tablename__ = "audit_anchors"
+    __table_args__ = (UniqueConstraint("prev_hash", name="audit_anchors_prev_hash"), UniqueConstraint("hash", name="audit_anchors_hash"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[str | None] = mapped_column(String(40))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    heads: Mapped[list] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64))  # unique: one anchor follows each, so the anchors never fork
+    hash: Mapped[str] = mapped_column(String(64))
 
 
 class PersonMonth(Base):

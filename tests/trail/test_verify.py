@@ -93,3 +93,27 @@ def test_casebot_audit_verify_says_it_holds_or_names_the_first_problem(trail, mo
     bad = subprocess.run([sys.executable, "-m", "robots", "audit", "verify"], env=env, capture_output=True, text=True, timeout=60)
     assert bad.returncode == 1 and "does NOT hold" in bad.stdout
     assert f"first: event {target} (" in bad.stdout and "is not what was recorded" in bad.stdout
+
+
+def test_an_anchor_finds_a_chain_cut_short_which_the_chain_alone_cannot(trail):
+    anchored = trail.anchor("run-1")
+    assert anchored and trail.anchor("run-nobody") is None
+    assert verify(trail).holds and verify(trail).anchors == 1
+    with trail.sessions() as session:
+        item_id, seq = session.execute(text("SELECT item_id, max(seq) FROM audit_events GROUP BY item_id ORDER BY item_id LIMIT 1")).one()
+    behind_the_workers_back(trail, "DELETE FROM audit_events WHERE item_id = :i AND seq = :s", i=item_id, s=seq)
+    [problem] = verify(trail).problems
+    assert problem.line() == f"anchor 1 (run run-1): event {seq} of item {item_id}, which it anchored, is gone"
+
+
+def test_anchors_form_a_chain_of_their_own(trail):
+    trail.anchor("run-1")
+    trail.anchor("run-1")
+    trail.anchor("run-1")
+    assert verify(trail).anchors == 3 and verify(trail).holds
+    with trail.engine.begin() as connection:
+        for trigger in ("audit_anchors_no_update", "audit_anchors_no_delete"):
+            connection.execute(text(f"DROP TRIGGER IF EXISTS {trigger}"))
+        connection.execute(text("DELETE FROM audit_anchors WHERE id = 2"))
+    assert [p.line() for p in verify(trail).problems] == [
+        "anchor 3 (run run-1): is not linked into the anchors' chain: an anchor before it is missing or changed"]
