@@ -64,6 +64,13 @@ class RunLog:
         (self.folder / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
+def said_nothing(folder: Path) -> bool:
+    """True when the run's event log holds no warning or error (a pass that found nothing to do)."""
+    events = folder / "events.jsonl"
+    lines = events.read_text(encoding="utf-8").splitlines() if events.exists() else []
+    return not any(json.loads(line).get("level") in ("WARNING", "ERROR", "CRITICAL") for line in lines)
+
+
 def prune(runs: Path, keep_days: int, now: datetime | None = None) -> int:
     """Delete run folders last written more than keep_days ago; returns how many. Only folders that look
     like a run's (a summary, events or Robot's output inside) are touched."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import signal
 import time
 from datetime import datetime
@@ -102,19 +103,24 @@ def run_worker(settings: Settings, pause: float = 10.0) -> None:
     under way finishes first). Start as many as the store can take: leases keep them apart. A pass that
     found nothing to do is followed by a pause."""
     from robots.bootstrap import build_worker
-    from robots.pipeline import STAGES, StepsFailed
+    from robots.folders import runs_dir
+    from robots.pipeline import STAGES, StepsFailed, new_run_id
+    from robots.runlog import said_nothing
 
     signals = stop_signals()
     worker = build_worker(settings)
     log.info("worker %s started", worker.instance)
     try:
         while not signals:
+            run_id, failed = new_run_id(), False
             try:
-                counts = worker.run_pass()
+                counts = worker.run_pass(run_id)
             except StepsFailed as e:
                 log.error("pass failed: %s", e)
-                counts = {}
+                counts, failed = {}, True
             busy = any(counts.get(name, {}).get(k) for name, _, progress, _ in STAGES for k in progress)
+            if not busy and not failed and said_nothing(runs_dir() / run_id):  # one every few seconds would say nothing
+                shutil.rmtree(runs_dir() / run_id, ignore_errors=True)
             log.info("pass: %s", ", ".join(f"{step} {sum(v for v in c.values() if isinstance(v, int))}" for step, c in counts.items()))
             deadline = time.monotonic() + (0 if busy else pause)
             while not signals and time.monotonic() < deadline:

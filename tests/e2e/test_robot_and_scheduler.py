@@ -191,3 +191,34 @@ def test_working_days_and_deadlines():
     assert due.isoformat() == "2023-12-27T23:59:59+01:00"
     # 23:30 UTC on a Monday is already Tuesday in Stockholm
     assert deadline_for(datetime(2024, 3, 4, 23, 30, tzinfo=UTC)).date() == date(2024, 3, 6)
+
+
+def test_casebot_worker_keeps_a_folder_for_each_pass_that_did_something_and_none_for_idle_ones(world, tmp_path):
+    import json
+    import signal
+    import time
+
+    from sqlalchemy import select
+
+    from robots.store import Run, open_store
+
+    world.seed(6, seed=35)
+    env = world.env | {"CASEBOT_LOG_DIR": str(tmp_path / "logs")}
+    worker = subprocess.Popen([sys.executable, "-m", "robots", "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        store = open_store(world.database_url)
+        while time.monotonic() < deadline:  # done, and at least one pass after that found nothing
+            with store.sessions() as session:
+                runs = session.scalars(select(Run).where(Run.outcome == "ok").order_by(Run.started_at)).all()
+            if world.open_items() == 0 and runs and not any(runs[-1].counts["intake"].values()):
+                break
+            time.sleep(0.5)
+        store.engine.dispose()
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(timeout=60)
+    kept = {f.name: json.loads((f / "summary.json").read_text(encoding="utf-8")) for f in (tmp_path / "logs" / "runs").iterdir()}
+    assert kept and len(kept) < len(runs)
+    assert all(any(v for c in s["counts"].values() for v in c.values() if isinstance(v, int)) for s in kept.values())
+    assert sum(s["counts"]["intake"].get("new", 0) for s in kept.values()) == 6

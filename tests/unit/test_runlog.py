@@ -6,7 +6,7 @@ import logging
 import os
 from datetime import UTC, datetime, timedelta
 
-from robots.runlog import RunLog, prune
+from robots.runlog import RunLog, prune, said_nothing
 
 
 def test_the_event_log_masks_personnummer_and_the_summary_counts(tmp_path):
@@ -21,6 +21,11 @@ def test_the_event_log_masks_personnummer_and_the_summary_counts(tmp_path):
     assert summary["errors"] == ["fetch: Unavailable('19890314-****')"] and summary["seconds_by_step"] == {"fetch": 1.25}
     logging.getLogger("casebot.bots").warning("after the run")
     assert len((tmp_path / "r1" / "events.jsonl").read_text(encoding="utf-8").splitlines()) == 1
+    assert not said_nothing(tmp_path / "r1")
+    quiet = RunLog(tmp_path / "r2", "r2", "host-1-ab12")
+    logging.getLogger("casebot.pipeline").info("run r2: intake done: nothing to do")
+    quiet.close("ok", {}, [])
+    assert said_nothing(tmp_path / "r2")
 
 
 def test_run_folders_older_than_the_setting_are_pruned_and_nothing_else(tmp_path):
