@@ -112,6 +112,8 @@ class Worker:
             runlog.close("interrupted", {}, [repr(e)])
             raise
         outcome = "failed" if errors else "ok"
+        if self.store.tidy():
+            log.info("run %s: vacuumed the work queue", run_id)
         anchored = self.store.anchor(run_id)
         if anchored:  # a copy outside the store: the run's log
             log.info("run %s: audit trail anchored, anchor %s", run_id, anchored)

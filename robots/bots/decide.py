@@ -59,12 +59,13 @@ Held = dict[tuple[str, str], tuple[int, str]]  # (period, person) -> (item id, a
 def _held(session, items: list[WorkItem]) -> Held:
     """Who holds the months of these items' members, as the store says now: one query for a batch."""
     wanted = {(it.period, p) for it in items for p in members(it)}
-    persons = sorted({p for _, p in wanted})
+    periods, persons = sorted({period for period, _ in wanted}), sorted({p for _, p in wanted})
     found: Held = {}
     for start in range(0, len(persons), 1000):
-        rows = session.execute(
+        rows = session.execute(  # the period first, as in the primary key, so that its index serves
             select(PersonMonth.period, PersonMonth.person, PersonMonth.item_id, WorkItem.application_id)
-            .join(WorkItem, WorkItem.id == PersonMonth.item_id).where(PersonMonth.person.in_(persons[start:start + 1000])))
+            .join(WorkItem, WorkItem.id == PersonMonth.item_id)
+            .where(PersonMonth.period.in_(periods), PersonMonth.person.in_(persons[start:start + 1000])))
         found.update({(period, person): (item_id, app) for period, person, item_id, app in rows if (period, person) in wanted})
     return found
 

@@ -169,3 +169,30 @@ def test_the_trail_is_append_only_in_the_database(tmp_path, backend):
                 connection.execute(text(sql))
         assert store.verify_audit_chain() is None
         store.engine.dispose()
+
+
+def test_on_postgresql_the_worker_vacuums_the_work_queue_once_it_is_full_of_dead_rows(tmp_path):
+    from datetime import UTC, datetime
+
+    from robots.store.queue import add_new
+
+    with postgres_schema() as url:
+        store = open_store(url)
+        now = datetime(2026, 11, 26, tzinfo=UTC)
+        assert not store.tidy()  # nothing to tidy yet
+        with store.unit_of_work() as session:
+            add_new(session, [{"application_id": f"A-{n}", "period": "2026-11", "state": "NEW", "received_at": now, "deadline": now}
+                              for n in range(3000)])
+        for state in ("CLAIMED", "READY", "DECIDED"):  # three versions of each row left behind
+            with store.engine.begin() as connection:
+                connection.execute(text("UPDATE work_items SET state = :s"), {"s": state})
+                connection.execute(text("SELECT pg_stat_force_next_flush()"))
+        with store.engine.connect() as connection:
+            dead = connection.scalar(text("SELECT n_dead_tup FROM pg_stat_user_tables WHERE relid = 'work_items'::regclass"))
+        assert dead >= 5000
+        assert store.tidy()
+        with store.engine.connect() as connection:
+            connection.execute(text("SELECT pg_stat_force_next_flush()"))
+            dead = connection.scalar(text("SELECT n_dead_tup FROM pg_stat_user_tables WHERE relid = 'work_items'::regclass"))
+        assert dead < 1000 and not store.tidy()
+        store.engine.dispose()
