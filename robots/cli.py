@@ -285,15 +285,16 @@ def _store():
     from robots.store import StoreOutOfDate, open_store
 
     try:
-        return open_store(store_url())
+        return open_store(store_url(), create=False)
     except (ConfigError, StoreOutOfDate) as e:
         fail(str(e))
 
 
 @audit.command("verify")
 def audit_verify() -> None:
-    """Check every work item's hash chain and every stored body (application, register answers, decision)
-    against the hash its event recorded. Exit 1 at the first that does not hold."""
+    """Check every work item's hash chain, every stored body (application, register answers, decision)
+    against the hash its event recorded, and every anchor. Names the first problem and lists the others;
+    exit 1 when anything does not hold."""
     from robots.trail.verify import verify
 
     verdict = verify(_store())

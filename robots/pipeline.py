@@ -78,11 +78,13 @@ class Worker:
         seed = secrets.randbits(31)
         now = utcnow()
         with self.store.unit_of_work() as session:
-            session.execute(update(Run).where(Run.outcome == "running", Run.heartbeat_at < now - HEARTBEAT_LAPSES)
-                            .values(outcome="interrupted"))
+            lapsed = list(session.scalars(update(Run).where(Run.outcome == "running", Run.heartbeat_at < now - HEARTBEAT_LAPSES)
+                                          .values(outcome="interrupted").returning(Run.id)))
             session.add(Run(id=run_id, worker=self.instance, sample_seed=seed, counts={}, heartbeat_at=now,
                             log_dir=str(log_dir) if log_dir else None))
             keep_parameters(session, self.params)  # so that any decision of this run can be re-run with its parameters
+        for dead in lapsed:  # a run that died unfinished never anchored what it wrote: anchored now
+            self._anchor(dead, [])
         self._heartbeats[run_id] = Heartbeat(self.store, run_id).start()
         return Context(self.store, self.casesystem, self.gateway, self.params, self.settings, run_id, seed, self.instance, self.clock)
 
@@ -103,25 +105,49 @@ class Worker:
         log_dir = log_dir or runs_dir() / run_id
         prune(runs_dir(), self.settings.logs.keep_days)
         runlog = RunLog(log_dir, run_id, self.instance)
-        ctx = self.start_run(run_id, log_dir)
+        try:
+            ctx = self.start_run(run_id, log_dir)
+        except BaseException as e:
+            runlog.close("failed", {}, [repr(e)])
+            raise
         log.info("run %s started by %s", run_id, ctx.robot)
+        counts, errors, seconds, outcome, anchored = {}, [], {}, "interrupted", None
         try:
             counts, errors, seconds = streamed(ctx)
+            outcome = "failed" if errors else "ok"
         except BaseException as e:
-            self.finish_run(ctx, {}, "interrupted", repr(e))
-            runlog.close("interrupted", {}, [repr(e)])
+            errors.append(repr(e))
             raise
-        outcome = "failed" if errors else "ok"
-        if self.store.tidy():
-            log.info("run %s: vacuumed the work queue", run_id)
-        anchored = self.store.anchor(run_id)
-        if anchored:  # a copy outside the store: the run's log
-            log.info("run %s: audit trail anchored, anchor %s", run_id, anchored)
-        self.finish_run(ctx, counts, outcome, "; ".join(errors) or None)
-        runlog.close(outcome, counts, errors, seconds, anchored)
+        finally:  # whatever happened, the run is anchored (as far as the store answers), recorded and its log closed
+            anchored = self._after_pass(run_id, errors)
+            outcome = "failed" if outcome == "ok" and errors else outcome
+            self.finish_run(ctx, counts, outcome, "; ".join(errors) or None)
+            runlog.close(outcome, counts, errors, seconds, anchored)
         if errors:
             raise StepsFailed("; ".join(errors), counts)
         return counts
+
+    def _after_pass(self, run_id: str, errors: list[str]) -> str | None:
+        """Tidy the work queue and anchor what the run appended to the trail; the anchor's hash. A failure
+        here is the run's error (in `errors`), never the end of the worker."""
+        try:
+            if self.store.tidy():
+                log.info("run %s: vacuumed the work queue", run_id)
+        except Exception as e:  # noqa: BLE001
+            log.exception("run %s: could not vacuum the work queue", run_id)
+            errors.append(f"tidy: {e!r}")
+        return self._anchor(run_id, errors)
+
+    def _anchor(self, run_id: str, errors: list[str]) -> str | None:
+        try:
+            anchored = self.store.anchor(run_id)
+        except Exception as e:  # noqa: BLE001
+            log.exception("run %s: could not anchor its audit events", run_id)
+            errors.append(f"anchor: {e!r}")
+            return None
+        if anchored:  # a copy outside the store: the run's log
+            log.info("run %s: audit trail anchored, anchor %s", run_id, anchored)
+        return anchored
 
 
 # The steps that overlap in a streamed pass, in order, with what counts as progress for each and how

@@ -10,8 +10,6 @@ reported paid by the case system, makes the decision a referral (DUPLICATE_APPLI
 from __future__ import annotations
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from robots.bots.batches import in_batches
 from robots.bots.context import Context
@@ -19,6 +17,7 @@ from robots.bots.failures import each_guarded
 from robots.decide import decide as decide_application
 from robots.rules.people import normalize
 from robots.store import audit
+from robots.store.db import upsert
 from robots.store.models import PersonMonth, WorkItem
 from robots.store.queue import latest_answers, lease, release, reload
 from robots.workflow import State, move
@@ -46,10 +45,8 @@ def decide(ctx: Context) -> dict[str, int]:
             mine = reload(session, batch)
             held = _held(session, [i for i in mine if i is not None])
             with session.no_autoflush:  # each item's statements need none of the batch's changes flushed first
-                done = each_guarded(ctx, session, [(item, lambda item=item: _decide_one(ctx, session, item, answers[item.id], held))
-                                                   for item in mine])
-            for key, n in done.items():
-                counts[key] += n
+                each_guarded(ctx, session, [(item, lambda item=item: _decide_one(ctx, session, item, answers[item.id], held))
+                                            for item in mine], counts)
     return counts
 
 
@@ -81,8 +78,7 @@ def _reserve(session, item: WorkItem) -> bool:
     rows = [{"period": item.period, "person": p, "item_id": item.id} for p in sorted(set(members(item)))]
     if not rows:
         return True
-    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(PersonMonth)
+    statement = upsert(session, PersonMonth)
     # ON CONFLICT DO UPDATE … WHERE ours: a month this item already holds counts as held, another's does not.
     # Rows as parameters, not values in the statement, so that it is compiled once, not once an item.
     statement = statement.on_conflict_do_update(index_elements=["period", "person"], set_={"item_id": statement.excluded.item_id},

@@ -49,9 +49,9 @@ def guarded(ctx: Context, session, item: WorkItem, work: Callable[[], str]) -> s
         return "errors"
 
 
-def each_guarded(ctx: Context, session, work: Iterable[tuple[WorkItem, Callable[[], str]]]) -> dict[str, int]:
-    """Count keys of work() for each (item, work), as `guarded` would give them, trying the batch in one
-    savepoint first (see above)."""
+def each_guarded(ctx: Context, session, work: Iterable[tuple[WorkItem | None, Callable[[], str]]], counts: dict[str, int]) -> None:
+    """Count in `counts` the key work() gives for each (item, work) — None items (no longer ours) are left
+    out —, as `guarded` would, trying the batch in one savepoint first (see above)."""
     work = [(item, w) for item, w in work if item is not None]
     heads = audit.saved_heads(session)
     try:
@@ -60,7 +60,5 @@ def each_guarded(ctx: Context, session, work: Iterable[tuple[WorkItem, Callable[
     except Exception:  # noqa: BLE001  undone: now item by item, so that the error stays with its item
         audit.restore_heads(session, heads)
         keys = [guarded(ctx, session, item, w) for item, w in work]
-    counts: dict[str, int] = {}
     for key in keys:
-        counts[key] = counts.get(key, 0) + 1
-    return counts
+        counts[key] += 1

@@ -74,7 +74,7 @@ def _record(ctx: Context, session, fetched: list[tuple[WorkItem, HouseholdAnswer
     # what came back is not ours to record. (A writing transaction is the only writer: check, then write.)
     ids = [it.id for it, _ in fetched]
     ours = set(session.scalars(select(WorkItem.id).where(WorkItem.id.in_(ids), WorkItem.lease_owner == fetched[0][0].lease_owner)
-                               .with_for_update()))
+                               .order_by(WorkItem.id).with_for_update()))
     for it, result in fetched:
         if it.id not in ours:
             continue

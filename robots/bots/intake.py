@@ -36,7 +36,7 @@ def intake(ctx: Context) -> dict[str, int]:
     # Every submitted application, page after page, so that none waits behind others that cannot be
     # claimed; each page's new items are claimed before the next page is read, so that fetch can start on
     # them meanwhile. A case system that does not answer fails this step (and the run): the next run tries again.
-    for page in in_batches(ctx.casesystem.applications("submitted"), 500):
+    for page in in_batches(ctx.casesystem.applications("submitted"), 100):
         rows = []
         for summary in page:
             received = _received_at(summary.get("received_at"), now)
@@ -63,11 +63,9 @@ def _claim_batch(ctx: Context, counts: dict[str, int]) -> bool:
     claims = ctx.casesystem.claim_many([(i.application_id, earlier[i.id]) for i in items], ctx.robot, ctx.settings.worker.claim_seconds)
     for batch in in_batches(claims):
         with ctx.store.unit_of_work() as session:
-            done = each_guarded(ctx, session, [
+            each_guarded(ctx, session, [
                 (item, lambda item=item, record=record, error=error: _record_claim(ctx, session, item, record, error))
-                for item, (_, record, error) in zip(reload(session, [items[b[0]] for b in batch]), batch)])
-            for key, n in done.items():
-                counts[key] += n
+                for item, (_, record, error) in zip(reload(session, [items[b[0]] for b in batch]), batch)], counts)
     return bool(items)
 
 

@@ -24,10 +24,8 @@ def write_back(ctx: Context) -> dict[str, int]:
     for batch in in_batches(writes):
         with ctx.store.unit_of_work() as session:
             mine = list(zip(reload(session, [items[b[0]] for b in batch]), batch))
-            done = each_guarded(ctx, session, [(item, lambda item=item, r=recorded_now, e=error: _record_write(ctx, session, item, r, e))
-                                               for item, (_, recorded_now, error) in mine])
-            for key, n in done.items():
-                counts[key] += n
+            each_guarded(ctx, session, [(item, lambda item=item, r=recorded_now, e=error: _record_write(ctx, session, item, r, e))
+                                        for item, (_, recorded_now, error) in mine], counts)
             counts["already_there"] += sum(item is not None and recorded_now is False for item, (_, recorded_now, _) in mine)
     return counts
 

@@ -23,7 +23,7 @@ from robots.store import audit
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 BUSY_SECONDS = 30  # how long a SQLite writer waits for its turn before it fails
-TIDY_LOCK = 7305  # PostgreSQL advisory lock key: one worker vacuums the work queue at a time
+TIDY_LOCK = 7306  # PostgreSQL advisory lock key: one worker vacuums the work queue at a time (7305 is the scheduler's)
 TIDY_AT_LEAST = 5000  # dead row versions before a vacuum is worth it
 WRITING = "casebot_writing"  # execution option of the connections a unit of work uses
 
@@ -50,11 +50,15 @@ def _sqlite_begin(connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE" if connection.get_execution_options().get(WRITING) else "BEGIN")
 
 
+def upsert(session: Session, model):
+    """INSERT … that can say ON CONFLICT, in the store's dialect."""
+    return (postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(model)
+
+
 def insert_skipping(session: Session, model, rows: list[dict], key: list[str]):
     """INSERT … ON CONFLICT (key) DO NOTHING, in the store's dialect: one statement and no read first, so
     workers doing the same at once never insert a row twice nor fail on one another's."""
-    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    return insert(model).values(rows).on_conflict_do_nothing(index_elements=key)
+    return upsert(session, model).values(rows).on_conflict_do_nothing(index_elements=key)
 
 
 class Store:
@@ -139,7 +143,8 @@ class Store:
 
 
 class StoreOutOfDate(Exception):
-    """The store's schema is older (or newer) than this casebot's; the message says what to run."""
+    """The store cannot be used as it is — its schema is older or newer than this casebot's, or there is
+    no store at all where one was expected —; the message says what to do."""
 
 
 def _alembic() -> Config:
@@ -173,11 +178,20 @@ def _engine(url: str) -> Engine:
     return engine
 
 
-def open_store(url: str | None = None) -> Store:
-    """The store at `url`; an empty one gets the schema. One with another schema revision is refused
-    with what to do: migrating is an operator's step (`casebot migrate`), not a side effect of opening."""
-    engine = _engine(url or database_url())
+def open_store(url: str | None = None, *, create: bool = True) -> Store:
+    """The store at `url`; an empty one gets the schema (unless not `create`: the auditor's commands read
+    a store, never make one). One with another schema revision is refused with what to do: migrating is an
+    operator's step (`casebot migrate`), not a side effect of opening."""
+    url = url or database_url()
+    missing = f"there is no casebot store at {{}}: check [database] url in config/casebot.toml or CASEBOT_DATABASE_URL"
+    if not create and url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
+        raise StoreOutOfDate(missing.format(url))  # not even an empty file left behind
+    engine = _engine(url)
     current, head = revisions(engine)
+    if current is None and not create:
+        where = engine.url.render_as_string(hide_password=True)
+        engine.dispose()
+        raise StoreOutOfDate(missing.format(where))
     if current is None:
         migrate(engine)
     elif current != head:

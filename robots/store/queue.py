@@ -56,7 +56,8 @@ def reload(session: Session, items: list[WorkItem]) -> list[WorkItem | None]:
     heads; None for one whose lease another worker holds now (ours lapsed while we worked on it): what we
     found out is no longer ours to record."""
     ids = [i.id for i in items]
-    by_id = {i.id: i for i in session.scalars(select(WorkItem).where(WorkItem.id.in_(ids)).with_for_update())}
+    # locked in id order, as every locking statement locks, so that two that overlap wait rather than deadlock
+    by_id = {i.id: i for i in session.scalars(select(WorkItem).where(WorkItem.id.in_(ids)).order_by(WorkItem.id).with_for_update())}
     audit.load_heads(session, ids)
     return [by_id[i.id] if by_id[i.id].lease_owner == i.lease_owner and by_id[i.id].state == i.state else None for i in items]
 

@@ -4,6 +4,8 @@ on a temporary SQLite file, and a clock the test moves: retries and deadlines wi
 import logging
 from datetime import timedelta
 
+from sqlalchemy import select
+
 import robots
 import robots.bots.decide
 from robots.bots.context import Context
@@ -13,7 +15,7 @@ from robots.bots.intake import intake
 from robots.bots.sample import sample
 from robots.bots.sla_watch import sla_watch
 from robots.bots.write_back import write_back
-from robots.store import WorkItem
+from robots.store import AuditEvent, WorkItem
 from tests.conftest import PARAMS
 
 ALL = (intake, fetch, decide, sample, write_back)
@@ -76,6 +78,12 @@ def test_a_poison_item_fails_alone_after_its_attempts(bench, monkeypatch):
     assert decide(bench.ctx)["errors"] == 1
     item = bench.items()["A-1"]
     assert (item.state, item.error_kind, item.attempts, item.last_error) == ("FAILED", "APPLICATION", 2, "ValueError: a surprise in the data")
+    # the batch tried at once and undone, then item by item: each neighbour decided once, every chain whole
+    with bench.ctx.store.sessions() as session:
+        steps = session.execute(select(WorkItem.application_id, AuditEvent.step).join(AuditEvent, AuditEvent.item_id == WorkItem.id)).all()
+    assert sorted(s for a, s in steps if a == "A-0") == ["claimed", "decided", "fetched", "intake"]
+    assert [s for a, s in steps if a == "A-1"].count("error") == 1 and [s for a, s in steps if a == "A-1"][-1] == "failed"
+    assert bench.ctx.store.verify_audit_chain() is None
 
 
 def test_write_back_retries_an_outage_with_backoff_then_gives_up_for_a_person(bench):

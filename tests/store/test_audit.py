@@ -80,17 +80,3 @@ def test_two_swapped_events_are_found(store):
 def test_an_event_moved_to_another_item_is_found(store):
     tamper(store, "UPDATE audit_events SET item_id = 3, seq = 5 WHERE id = :id", id=event(store, 1, 4))
     assert first_broken(store) == (event(store, 3, 5), "does not link to the event before it on its item")
-
-
-def test_a_savepoint_rolled_back_leaves_no_gap_in_the_chain(store):
-    with store.unit_of_work() as session:
-        from robots.store import audit
-
-        heads = audit.saved_heads(session)
-        with pytest.raises(ZeroDivisionError), session.begin_nested():
-            store.audit(session, "error", {}, 1, "run-1")
-            session.flush()
-            raise ZeroDivisionError
-        audit.restore_heads(session, heads)
-        store.audit(session, "failed", {}, 1, "run-1")
-    assert first_broken(store) is None and event(store, 1, 5) is not None

@@ -117,3 +117,10 @@ def test_anchors_form_a_chain_of_their_own(trail):
         connection.execute(text("DELETE FROM audit_anchors WHERE id = 2"))
     assert [p.line() for p in verify(trail).problems] == [
         "anchor 3 (run run-1): is not linked into the anchors' chain: an anchor before it is missing or changed"]
+
+
+def test_the_auditor_s_commands_never_make_a_store_where_there_is_none(tmp_path):
+    env = {"CASEBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'typo.sqlite3'}", "PATH": ""}
+    done = subprocess.run([sys.executable, "-m", "robots", "audit", "verify"], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "there is no casebot store at sqlite:///" in done.stderr
+    assert not (tmp_path / "typo.sqlite3").exists()

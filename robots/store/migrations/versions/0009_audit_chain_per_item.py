@@ -10,11 +10,10 @@ Revises: 0008
 
 import hashlib
 import json
+from datetime import UTC
 
 import sqlalchemy as sa
 from alembic import op
-
-from robots.store.audit import GENESIS, event_hash
 
 revision = '0009'
 down_revision = '0008'
@@ -32,8 +31,18 @@ def _until_0008(previous: str, step: str, item_id, run_id, detail: dict) -> str:
     return hashlib.sha256((previous + body).encode()).hexdigest()
 
 
+GENESIS = "0" * 64
+
+
+def event_hash(previous: str, item_id: int, seq: int, run_id, at, step: str, detail: dict) -> str:
+    """The hash as revision 0009 defines it, frozen here (robots.store.audit.event_hash is the live one):
+    what this migration wrote must not change with later code."""
+    body = json.dumps({"item": item_id, "seq": seq, "run": run_id, "at": at.astimezone(UTC).isoformat(timespec="microseconds"),
+                       "step": step, "detail": detail}, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256((previous + body).encode()).hexdigest()
+
+
 def _at(value):
-    from datetime import UTC
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 

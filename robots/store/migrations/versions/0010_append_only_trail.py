@@ -21,6 +21,8 @@ def upgrade() -> None:
         for table in TABLES:
             op.execute(f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
                        "FOR EACH ROW EXECUTE FUNCTION casebot_append_only()")
+            op.execute(f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+                       "FOR EACH STATEMENT EXECUTE FUNCTION casebot_append_only()")
         return
     for table in TABLES:
         for change in ("UPDATE", "DELETE"):
@@ -32,6 +34,7 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         for table in TABLES:
             op.execute(f"DROP TRIGGER {table}_append_only ON {table}")
+            op.execute(f"DROP TRIGGER {table}_no_truncate ON {table}")
         op.execute("DROP FUNCTION casebot_append_only()")
         return
     for table in TABLES:

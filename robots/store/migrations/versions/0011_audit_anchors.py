@@ -30,6 +30,8 @@ def upgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("CREATE TRIGGER audit_anchors_append_only BEFORE UPDATE OR DELETE ON audit_anchors "
                    "FOR EACH ROW EXECUTE FUNCTION casebot_append_only()")
+        op.execute("CREATE TRIGGER audit_anchors_no_truncate BEFORE TRUNCATE ON audit_anchors "
+                   "FOR EACH STATEMENT EXECUTE FUNCTION casebot_append_only()")
     else:
         for change in ("UPDATE", "DELETE"):
             op.execute(f"CREATE TRIGGER audit_anchors_no_{change.lower()} BEFORE {change} ON audit_anchors "
