@@ -157,6 +157,7 @@ def changed_bodies(session: Session, chunk: int = 500) -> Iterator[tuple[object,
             if step == "decided" and item.decision is not None and "decision_sha256" in detail \
                     and digest(item.decision) != detail["decision_sha256"]:
                 yield e, "the decision kept is not the one decided"
+        session.expunge_all()  # a chunk at a time in memory, however large the store
 
 
 def _anchor_hash(previous: str, run_id: str | None, at: datetime, heads: list) -> str:
