@@ -235,7 +235,9 @@ class StepsFailed(Exception):
 
 class Heartbeat:
     """A run's sign of life in the store, every HEARTBEAT, from a thread of its own: a run whose heartbeat
-    is older than HEARTBEAT_LAPSES died without finishing, and the next run to start marks it so."""
+    is older than HEARTBEAT_LAPSES died without finishing, and the next run to start marks it so. With it,
+    the work queue is tidied (`Store.tidy`): a pass over a whole month is one long run, and the queue
+    needs its vacuum during it, not after."""
 
     def __init__(self, store: Store, run_id: str):
         self.store, self.run_id = store, run_id
@@ -253,6 +255,11 @@ class Heartbeat:
                     session.execute(update(Run).where(Run.id == self.run_id).values(heartbeat_at=utcnow()))
             except Exception:  # noqa: BLE001  a missed beat is no reason to stop the run
                 log.warning("run %s: could not record its heartbeat", self.run_id, exc_info=True)
+            try:
+                if self.store.tidy():
+                    log.info("run %s: vacuumed the work queue", self.run_id)
+            except Exception:  # noqa: BLE001  nor is a vacuum that could not be made
+                log.warning("run %s: could not vacuum the work queue", self.run_id, exc_info=True)
 
     def stop(self) -> None:
         self._stop.set()

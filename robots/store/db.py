@@ -183,7 +183,7 @@ def open_store(url: str | None = None, *, create: bool = True) -> Store:
     a store, never make one). One with another schema revision is refused with what to do: migrating is an
     operator's step (`casebot migrate`), not a side effect of opening."""
     url = url or database_url()
-    missing = f"there is no casebot store at {{}}: check [database] url in config/casebot.toml or CASEBOT_DATABASE_URL"
+    missing = "there is no casebot store at {}: check [database] url in config/casebot.toml or CASEBOT_DATABASE_URL"
     if not create and url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
         raise StoreOutOfDate(missing.format(url))  # not even an empty file left behind
     engine = _engine(url)
