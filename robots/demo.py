@@ -117,4 +117,6 @@ def summarize(store, count: int, elapsed: float, runs: list) -> None:
     last = runs[-1][2] if runs else None
     click.echo(f"\nRun logs (Robot Framework): {Path(last).parent if last else 'none'}/<run id>/log.html — the last one: {last}/log.html")
     click.echo(f"The worker's store with the audit trail: {store.engine.url.database}")
+    click.echo(f"Check it, read a case, re-run the month: CASEBOT_DATABASE_URL=sqlite:///{store.engine.url.database} "
+               f"casebot audit verify | show APPLICATION_ID | replay --period {period} (docs/AUDIT.md)")
     click.echo("A caseworker console for the referred applications is not part of casebot yet.")
