@@ -118,5 +118,5 @@ def summarize(store, count: int, elapsed: float, runs: list) -> None:
     click.echo(f"\nRun logs (Robot Framework): {Path(last).parent if last else 'none'}/<run id>/log.html — the last one: {last}/log.html")
     click.echo(f"The worker's store with the audit trail: {store.engine.url.database}")
     click.echo(f"Check it, read a case, re-run the month: CASEBOT_DATABASE_URL=sqlite:///{store.engine.url.database} "
-               f"casebot audit verify | show APPLICATION_ID | replay --period {period} (docs/AUDIT.md)")
+               f"casebot audit verify | show APPLICATION_ID | replay --period {items[0].period if items else 'YYYY-MM'} (docs/AUDIT.md)")
     click.echo("A caseworker console for the referred applications is not part of casebot yet.")
