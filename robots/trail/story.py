@@ -52,7 +52,8 @@ def story(store: Store, application_id: str) -> str | None:
             for e in session.scalars(select(AuditEvent).where(AuditEvent.item_id == item.id).order_by(AuditEvent.seq)):
                 detail = dict(e.detail)
                 moved = f" [{detail.pop('from')} -> {detail.pop('to')}]" if "from" in detail and "to" in detail else ""
-                rest = "; ".join(f"{k.replace('_', ' ')}: {_value(v)}" for k, v in detail.items() if k not in HASHES and k != "application_id")
+                rest = "; ".join(f"{k.replace('_', ' ')}: {_value(v)}" for k, v in detail.items()
+                                 if k not in HASHES and k != "application_id" and v is not None)
                 lines.append(f"  {e.seq:3d}  {e.at.astimezone(STOCKHOLM):%Y-%m-%d %H:%M:%S}  {STEPS.get(e.step, e.step)}{moved}"
                              + (f" — {rest}" if rest else "") + (f"  (run {e.run_id})" if e.run_id else ""))
             if item.decision is not None:
