@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,6 +26,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 BUSY_SECONDS = 30  # how long a SQLite writer waits for its turn before it fails
 TIDY_LOCK = 7306  # PostgreSQL advisory lock key: one worker vacuums the work queue at a time (7305 is the scheduler's)
 TIDY_AT_LEAST = 5000  # dead row versions before a vacuum is worth it
+TIDY_EVERY = 30  # seconds at least between two vacuums by one process
 WRITING = "casebot_writing"  # execution option of the connections a unit of work uses
 
 
@@ -67,6 +69,7 @@ class Store:
         self.sessions = sessionmaker(engine, expire_on_commit=False)  # for reading
         self._writing = sessionmaker(engine.execution_options(**{WRITING: True}), expire_on_commit=False)
         self._writer = threading.Lock() if engine.dialect.name == "sqlite" else None
+        self._tidied = float("-inf")  # when this process last vacuumed the work queue (monotonic seconds)
 
     @property
     def is_postgres(self) -> bool:
@@ -110,8 +113,8 @@ class Store:
         the table and in the state and lease indexes: without a vacuum, leasing the next batch reads them
         all, and a month of 100 000 applications gets slower item by item (seen with autovacuum off, as a
         server may have it). One worker at a time (an advisory lock); the others go on meanwhile."""
-        if not self.is_postgres:
-            return False
+        if not self.is_postgres or time.monotonic() - self._tidied < TIDY_EVERY:
+            return False  # a vacuum that an old transaction elsewhere kept from cleaning is not tried again at once
         with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             dead, live = connection.execute(text(
                 "SELECT n_dead_tup, n_live_tup FROM pg_stat_user_tables WHERE relid = 'work_items'::regclass")).one()
@@ -119,6 +122,7 @@ class Store:
                 return False
             try:
                 connection.exec_driver_sql("VACUUM (ANALYZE) work_items")
+                self._tidied = time.monotonic()
             finally:
                 connection.scalar(text(f"SELECT pg_advisory_unlock({TIDY_LOCK})"))
         return True

@@ -193,8 +193,8 @@ def test_on_postgresql_the_worker_vacuums_the_work_queue_once_it_is_full_of_dead
             dead = connection.scalar(text("SELECT n_dead_tup FROM pg_stat_user_tables WHERE relid = 'work_items'::regclass"))
         assert dead >= 5000
         assert store.tidy()
+        # vacuumed once (how many dead rows it could remove depends on the oldest transaction anywhere in the
+        # database, another test's included: not asserted)
         with store.engine.connect() as connection:
-            connection.execute(text("SELECT pg_stat_force_next_flush()"))
-            dead = connection.scalar(text("SELECT n_dead_tup FROM pg_stat_user_tables WHERE relid = 'work_items'::regclass"))
-        assert dead < 1000 and not store.tidy()
+            assert connection.scalar(text("SELECT vacuum_count FROM pg_stat_user_tables WHERE relid = 'work_items'::regclass")) == 1
         store.engine.dispose()
