@@ -7,8 +7,12 @@ import json
 import re
 import subprocess
 import sys
+from collections import Counter
 
 import pandas as pd
+from sqlalchemy import select
+
+from robots.store import WorkItem, open_store
 
 PERSONNUMMER = re.compile(r"\b(19|20)\d{6}-?\d{4}\b")  # word bounds: no match inside a hash
 
@@ -46,7 +50,14 @@ def test_an_auditor_verifies_replays_and_exports_a_real_run(world, tmp_path):
     exported = casebot(env, "audit", "export", "--from", "2000-01-01", "--to", "2099-12-31")
     assert exported.returncode == 0 and exported.stdout.startswith("30 decision(s)")
     sheet = pd.read_excel(next((tmp_path / "logs" / "exports").glob("decisions-*.xlsx")), sheet_name="decisions")
-    assert len(sheet) == 30
+    store = open_store(world.database_url)
+    with store.sessions() as session:
+        decisions = [i.decision for i in session.scalars(select(WorkItem))]
+    store.engine.dispose()
+    assert len(sheet) == len(decisions) == 30
+    assert sheet["amount"].sum() == sum(d["amount"] for d in decisions if d["outcome"] == "granted")
+    assert Counter(c for cell in sheet["reasons"].fillna("") for c in cell.split(", ") if c) == Counter(
+        r["code"] for d in decisions for r in d["reasons"])
     assert casebot(env, "audit", "sample", "--period", "2023-11").returncode == 0
     shown = casebot(env, "audit", "show", sheet["application_id"][0])
     assert shown.returncode == 0 and "decided by the rules" in shown.stdout
