@@ -10,6 +10,7 @@ from pathlib import Path
 
 from connectors.casesystem.client import CaseSystemClient
 from connectors.ssbtek.client import GatewayClient
+from robots.bots.context import Context
 from robots.config import Settings, load_parameters, load_settings
 from robots.pipeline import Worker
 from robots.store import open_store
@@ -30,3 +31,10 @@ def build_worker(settings: Settings | None = None, *, config: Path | None = None
         params=params,
         clock=clock,
     )
+
+
+def casework_context(worker: Worker) -> Context:
+    """What people's actions (robots/casework.py: the console, operators' commands) run on: the worker's
+    store, case-system port, parameters and clock, outside any run."""
+    return Context(store=worker.store, casesystem=worker.casesystem, gateway=worker.gateway, params=worker.params,
+                   settings=worker.settings, run_id="console", sample_seed=0, instance="console", clock=worker.clock)

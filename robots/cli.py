@@ -179,6 +179,62 @@ def worker() -> None:
         fail(str(e))
 
 
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="0.0.0.0 to serve other machines (put HTTPS in front).")
+@click.option("--port", type=int, default=8700, show_default=True)
+@click.option("--demo", is_flag=True, help="On what `casebot demo` left: its store, and its case system (started here).")
+def console(host: str, port: int, demo: bool) -> None:
+    """The web console for caseworkers, operators and auditors, on the worker's store and case system.
+
+    Sign in with a user made by `casebot users add`. After `casebot demo`, `casebot console --demo` serves
+    the demo's applications, with its demo users."""
+    import os
+    from contextlib import ExitStack
+
+    from connectors.serving import StubProcess, run_foreground
+    from robots.bootstrap import build_worker, casework_context
+    from robots.console.app import create_app
+    from robots.folders import data_dir
+    from robots.store import StoreOutOfDate
+
+    with ExitStack() as stack:
+        if demo:
+            folder = data_dir() / "demo"
+            if not (folder / "casebot.sqlite3").exists():
+                fail(f"no demo in {folder}: run `casebot demo` first")
+            cases = stack.enter_context(StubProcess("casesystem", folder / "casesystem.sqlite3"))
+            os.environ.update(CASEBOT_CASESYSTEM_URL=cases.url, CASEBOT_DATABASE_URL=f"sqlite:///{folder / 'casebot.sqlite3'}")
+        try:
+            worker = build_worker()
+        except (ConfigError, StoreOutOfDate) as e:
+            fail(str(e))
+        stack.callback(worker.close)
+        click.echo(f"casebot console on http://{host}:{port}/ (store {worker.store.engine.url.render_as_string(hide_password=True)}); Ctrl-C stops it")
+        run_foreground(create_app(casework_context(worker)), host, port)
+
+
+@main.group()
+def users() -> None:
+    """The console's users."""
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["caseworker", "operator", "auditor", "admin"]), required=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input (for scripts) instead of asking.")
+def users_add(name: str, role: str, password_stdin: bool) -> None:
+    """Add a user who signs in to the console with NAME and a password (asked for, not echoed)."""
+    from robots.console.auth import add_user
+    from robots.store import StoreOutOfDate, open_store
+
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        add_user(open_store(store_url()), name, role, password)
+    except (ConfigError, StoreOutOfDate, ValueError) as e:
+        fail(str(e))
+    click.echo(f"user {name} ({role}) added")
+
+
 def _fault_options(command):
     """One --flag per field of connectors.ssbtek.faults.Faults, so flags and the model never drift apart."""
     from connectors.ssbtek.faults import Faults

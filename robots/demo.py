@@ -80,6 +80,7 @@ def run_demo(count: int, seed: int, period: str) -> None:
                     break
         elapsed = time.perf_counter() - started
         summarize(store, count, elapsed, runs)
+        add_demo_users(store)
         store.engine.dispose()
     click.echo("Both stand-ins are stopped; nothing is left running.")
 
@@ -119,4 +120,17 @@ def summarize(store, count: int, elapsed: float, runs: list) -> None:
     click.echo(f"The worker's store with the audit trail: {store.engine.url.database}")
     click.echo(f"Check it, read a case, re-run the month: CASEBOT_DATABASE_URL=sqlite:///{store.engine.url.database} "
                f"casebot audit verify | show APPLICATION_ID | replay --period {items[0].period if items else 'YYYY-MM'} (docs/AUDIT.md)")
-    click.echo("A caseworker console for the referred applications is not part of casebot yet.")
+
+
+DEMO_USERS = (("handlaggare", "caseworker"), ("drift", "operator"), ("revisor", "auditor"))
+DEMO_PASSWORD = "casebot-demo"  # the demo's store only, on synthetic data; real users get their own (`casebot users add`)
+
+
+def add_demo_users(store) -> None:
+    from robots.console.auth import add_user
+
+    for name, role in DEMO_USERS:
+        add_user(store, name, role, DEMO_PASSWORD, by="casebot demo")
+    click.echo("\nThe console for the referred applications: `casebot console --demo` (python3 scripts/dev.py casebot console --demo),"
+               "\nthen open http://127.0.0.1:8700/ and sign in as " + ", ".join(f"{n} ({r})" for n, r in DEMO_USERS)
+               + f", password {DEMO_PASSWORD}.")

@@ -34,4 +34,9 @@ class CaseSystem(Protocol):
         when it was already there, or None; error or None), as each comes."""
         ...
 
+    def reopen(self, application_id: str, caseworker: str, note: str) -> None:
+        """Give a referred application back to the robot: submitted again, to be claimed and decided anew
+        (the console's "send back"). Conflict when it is not referred."""
+        ...
+
     def close(self) -> None: ...

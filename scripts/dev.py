@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -44,6 +45,21 @@ def ensure_environment() -> None:
     STAMP.write_text(wanted)
 
 
+def ensure_browser() -> None:
+    """The console's browser tests drive Debian's chromium (never a browser a test tool downloads). Installed
+    with apt-get when missing and this is a Debian machine we may install on; otherwise say what to do."""
+    if shutil.which("chromium"):
+        return
+    if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
+        say("installing Debian's chromium for the console's browser tests (apt-get) …")
+        quiet = {"stdout": subprocess.DEVNULL, "env": os.environ | {"DEBIAN_FRONTEND": "noninteractive"}}
+        if subprocess.run(["apt-get", "install", "-y", "--no-install-recommends", "chromium"], **quiet).returncode != 0:
+            subprocess.run(["apt-get", "update"], check=True, **quiet)
+            subprocess.run(["apt-get", "install", "-y", "--no-install-recommends", "chromium"], check=True, **quiet)
+        return
+    say("the console's browser tests need Chromium: install it (Debian: apt-get install chromium) or set CASEBOT_CHROMIUM")
+
+
 def run(argv: list[str]) -> int:
     return subprocess.run(argv, cwd=ROOT).returncode
 
@@ -57,6 +73,7 @@ def main(args: list[str]) -> int:
     if command == "demo":
         return run([str(BIN / "casebot"), "demo", *rest])
     if command == "test":
+        ensure_browser()
         code = run([str(BIN / "python"), "-m", "pytest", "-n", "auto", *rest])
         if code == 5:
             say("pytest collected no tests: that is a failure here")

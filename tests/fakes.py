@@ -56,7 +56,7 @@ class FakeCaseSystem:
             if self.decisions[decision_id] == (application_id, decision):
                 return False
             raise Conflict(f"decision id {decision_id} is already used for another decision", 409)
-        if r["status"] in ("decided", "referred"):
+        if r["status"] == "decided" or (r["status"] == "referred" and not decision["decided_by"].startswith("caseworker:")):
             raise Conflict(f"application {application_id} is already {r['status']}", 409)
         members = [m["personnummer"].replace("-", "") for m in r["application"]["household"]["members"]]
         if decision["outcome"] == "granted":
@@ -81,6 +81,13 @@ class FakeCaseSystem:
 
     def put_many(self, writes: Sequence[tuple[str, str, dict]]) -> Iterator[tuple[int, object, Exception | None]]:
         return self._each(self._put, writes)
+
+    def reopen(self, application_id: str, caseworker: str, note: str) -> None:
+        self._outage()
+        r = self.records[application_id]
+        if r["status"] != "referred":
+            raise Conflict(f"application {application_id} is {r['status']}", 409)
+        r["status"], r["claimed_by"] = "submitted", None
 
     def close(self) -> None:
         pass

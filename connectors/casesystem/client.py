@@ -63,6 +63,10 @@ class CaseSystemClient:
         _, body = self.http.call("GET", f"/applications/{application_id}", safe_to_repeat=True)
         return body  # type: ignore[return-value]
 
+    def reopen(self, application_id: str, caseworker: str, note: str) -> None:
+        """Give a referred application back to the robot (a caseworker's call): it is submitted again."""
+        self.http.call("POST", f"/applications/{application_id}/reopen", json={"caseworker": caseworker, "note": note}, safe_to_repeat=False)
+
     def put_decision(self, application_id: str, decision_id: str, decision: dict) -> bool:
         """Record the decision; True when this call recorded it, False when it was already there.
         Conflict when the application has another decision."""

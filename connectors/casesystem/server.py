@@ -408,6 +408,20 @@ def create_app(db_path: Path) -> FastAPI:
             event(db, application_id, f"caseworker:{body.caseworker}", "note", {"note": body.note})
             return record(db, row)
 
+    @app.post("/applications/{application_id}/reopen", summary="A caseworker gives a referred application back to the robot", responses={
+        409: {"description": "the application is not referred: only a referral can be given back"},
+    })
+    def reopen(application_id: str, body: CaseworkerEdit) -> dict:
+        """After a register outage, say: the application is submitted again, and the robot claims it, fetches
+        the register data anew and decides it under a new decision id. The referral stays on record."""
+        with transaction(write=True) as db:
+            row = row_or_404(db, application_id)
+            if row["status"] != "referred":
+                raise HTTPException(409, f"application {application_id} is {row['status']}; only a referred application can be given back to the robot")
+            db.execute("UPDATE applications SET status = 'submitted', claimed_by = NULL, lease_until = NULL WHERE id = ?", (application_id,))
+            event(db, application_id, f"caseworker:{body.caseworker}", "reopened for the robot", {"note": body.note})
+            return record(db, row_or_404(db, application_id))
+
     @app.put("/applications/{application_id}/decisions/{decision_id}", status_code=201, summary="Record a decision", responses={
         200: {"description": "this decision id was already recorded with this content: nothing changed"},
         409: {"description": "the application already has another decision, or the id was used for other content"},

@@ -24,8 +24,9 @@ from robots.workflow import State, move
 
 
 def decision_id(item: WorkItem) -> str:
-    """Stable per work item, so writing back twice is one decision."""
-    return f"casebot-{item.application_id}-{item.period}"
+    """Stable per work item and round, so writing back twice is one decision; a round after a caseworker
+    sent the application back to the robot is a new decision."""
+    return f"casebot-{item.application_id}-{item.period}" + (f"-{item.round}" if item.round > 1 else "")
 
 
 def members(item: WorkItem) -> list[str]:

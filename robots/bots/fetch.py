@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 
 from robots.bots.batches import in_batches
 from robots.bots.context import Context
@@ -75,12 +75,16 @@ def _record(ctx: Context, session, fetched: list[tuple[WorkItem, HouseholdAnswer
     ids = [it.id for it, _ in fetched]
     ours = set(session.scalars(select(WorkItem.id).where(WorkItem.id.in_(ids), WorkItem.lease_owner == fetched[0][0].lease_owner)
                                .order_by(WorkItem.id).with_for_update()))
+    # Fetches are numbered over the item's life, so that the latest is the decision's also after a person
+    # sent the item back to be fetched anew (its retry count starts again then).
+    earlier = dict(session.execute(select(RegisterAnswer.item_id, func.max(RegisterAnswer.attempt))
+                                   .where(RegisterAnswer.item_id.in_(ours)).group_by(RegisterAnswer.item_id)).all()) if ours else {}
     for it, result in fetched:
         if it.id not in ours:
             continue
         failed = what_failed(result, it.period)
-        attempt = it.attempts + 1
-        answers += [{"item_id": it.id, "attempt": attempt, "answer": answer} for answer in result.answers]
+        attempt, number = it.attempts + 1, earlier.get(it.id, 0) + 1
+        answers += [{"item_id": it.id, "attempt": number, "answer": answer} for answer in result.answers]
         give_up = attempt >= ctx.settings.retry.attempts or now >= it.deadline - GIVE_UP_BEFORE_DEADLINE
         if not failed or give_up:
             state, attempts, next_attempt_at = State.READY, 0, None
@@ -91,7 +95,7 @@ def _record(ctx: Context, session, fetched: list[tuple[WorkItem, HouseholdAnswer
         moves.append((it, state, {"attempts": attempts, "next_attempt_at": next_attempt_at,
                                   "last_error": "; ".join(failed)[:2000] or None, "error_kind": "SYSTEM" if failed else None,
                                   "lease_owner": None, "lease_until": None},
-                      {"attempt": attempt, "answers": len(result.answers), "failed": len(failed),
+                      {"attempt": number, "answers": len(result.answers), "failed": len(failed),
                        "answer_sha256": [audit.digest(a) for a in result.answers]}))
     if answers:
         session.execute(insert(RegisterAnswer), answers)

@@ -16,10 +16,11 @@ from robots.store.queue import lease, release, reload
 from robots.workflow import TO_WRITE, State, move
 
 
-def write_back(ctx: Context) -> dict[str, int]:
+def write_back(ctx: Context, only: list[int] | None = None) -> dict[str, int]:
+    """Write what is due; `only`: just these items (a caseworker's decision, written as it is made)."""
     counts = {"written": 0, "referred": 0, "already_there": 0, "paid_elsewhere": 0, "failed": 0, "retry": 0, "errors": 0}
     with ctx.store.unit_of_work() as session:
-        items = lease(session, TO_WRITE, **ctx.lease_args())
+        items = lease(session, TO_WRITE, **ctx.lease_args(), where=[WorkItem.id.in_(only)] if only is not None else ())
     writes = ctx.casesystem.put_many([(i.application_id, i.decision_id, i.decision) for i in items])
     for batch in in_batches(writes):
         with ctx.store.unit_of_work() as session:

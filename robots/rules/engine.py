@@ -21,7 +21,7 @@ RULES_VERSION = "2.0.0"
 
 # What a grant rests on, cited as the law reads on the day of the decision.
 _GRANT_BASIS = ("sol_right", "sol_costs", "sof_riksnorm")
-_APPEAL = ("Beslutet kan överklagas hos förvaltningsrätten ({sol_appeal}) inom tre veckor från den dag "
+APPEAL = ("Beslutet kan överklagas hos förvaltningsrätten ({sol_appeal}) inom tre veckor från den dag "
            "du fick del av det ({fl_appeal_time}).")
 
 
@@ -122,7 +122,7 @@ def _grant_basis(law: Law, on: date, disregarded: dict[str, int]) -> list[str]:
     if "children_earnings" in disregarded:
         keys.append("sol_children_earnings")
     keys += ["fl_automated", "kl_automated"]
-    return [law.cite(k, on) for k in keys] + [cite(_APPEAL, law, on)]
+    return [law.cite(k, on) for k in keys] + [cite(APPEAL, law, on)]
 
 
 def _signed(decision: dict, table: NormTable | None, policy: Policy | None, *, decided_at: str, decided_by: str) -> dict:

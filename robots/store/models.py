@@ -72,7 +72,9 @@ class WorkItem(Base):
     # id), as the decision saw it: from this store's person-months and the case system's ledger.
     granted_elsewhere: Mapped[dict | None] = mapped_column(JSON)
     decision_id: Mapped[str | None] = mapped_column(String(100), unique=True)
-    decision: Mapped[dict | None] = mapped_column(JSON)
+    decision: Mapped[dict | None] = mapped_column(JSON)  # the decision in force: the robot's, or a caseworker's after a referral
+    referral: Mapped[dict | None] = mapped_column(JSON)  # the robot's referral, kept when a caseworker's decision replaces it
+    round: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # 2, 3 … after a caseworker sent it back to the robot
     outcome: Mapped[str | None] = mapped_column(String(16))
     amount: Mapped[int | None] = mapped_column(Integer)
     sample_draw: Mapped[float | None] = mapped_column()  # the recorded stickprov draw, 0..1
@@ -168,3 +170,44 @@ class ParameterVersion(Base):
     valid_from: Mapped[str] = mapped_column(String(10))
     content: Mapped[str] = mapped_column(Text)  # canonical JSON of the file's content
     kept_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class User(Base):
+    """A person who signs in to the console (robots/console/auth.py)."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    role: Mapped[str] = mapped_column(String(16))  # caseworker, operator, auditor or admin
+    password_hash: Mapped[str] = mapped_column(Text)  # argon2id, with its own salt and parameters
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ConsoleSession(Base):
+    """A signed-in browser: the cookie holds a random token, the store only its sha256."""
+
+    __tablename__ = "console_sessions"
+
+    token_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    csrf: Mapped[str] = mapped_column(String(64))  # every form of the session carries it
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AccessEvent(Base):
+    """Append-only, one hash chain: who signed in, failed to, signed out, or was added as a user. What a
+    person does to a case is on the case's own chain (AuditEvent)."""
+
+    __tablename__ = "access_events"
+    __table_args__ = (UniqueConstraint("prev_hash", name="access_events_prev_hash"), UniqueConstraint("hash", name="access_events_hash"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    who: Mapped[str] = mapped_column(String(100), index=True)  # the user name given
+    what: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))  # unique: the chain never forks
+    hash: Mapped[str] = mapped_column(String(64))

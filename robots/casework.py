@@ -1,0 +1,136 @@
+"""What people do to work items, beside the robot: a caseworker decides a referred application or sends it
+back to the robot, checks a stickprov; an operator sends a failed item back to where it failed. The
+console calls these, and so can a command; each is one workflow move with its audit event, naming who.
+
+A caseworker's decision goes to the case system through the same port and the same write back as the
+robot's (robots/bots/write_back.py): written at once when the case system answers, else by the worker's
+next pass, and never twice (its own decision id).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete, exists, select
+
+from connectors.errors import ConnectorError
+from robots.bots.context import Context
+from robots.bots.decide import _held, _held_by_others, _reserve, decision_id
+from robots.bots.write_back import write_back
+from robots.contract.validate import application_problems
+from robots.rules import caseworker
+from robots.store import audit
+from robots.store.models import AuditEvent, PersonMonth, WorkItem
+from robots.store.queue import release
+from robots.workflow import State, move
+
+SAMPLE_CHECKED = "sample checked"
+
+
+class NotPossible(Exception):
+    """The action cannot be taken on the item as it is now; the message says why, in Swedish, for the page."""
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    role: str
+
+    @property
+    def signature(self) -> str:
+        return f"{self.role}:{self.name}"
+
+
+def _locked(session, item_id: int, now, state: State | None = None) -> WorkItem:
+    """The item, locked for this transaction, with its chain's head; refused while a worker holds its lease."""
+    item = session.scalars(select(WorkItem).where(WorkItem.id == item_id).with_for_update()).first()
+    if item is None:
+        raise NotPossible(f"Det finns inget ärende {item_id}.")
+    if state is not None and item.state != state:
+        raise NotPossible(f"Ärendet är inte hos en handläggare längre (det är {item.state}); ladda om sidan.")
+    if item.lease_until is not None and item.lease_until > now:
+        raise NotPossible("Roboten arbetar med ärendet just nu; försök igen om en minut.")
+    audit.load_heads(session, [item.id])
+    return item
+
+
+def decide(ctx: Context, item_id: int, person: Person, outcome: str, justification: str,
+           adjustments: dict[str, dict[str, int]] | None = None, amount: int | None = None) -> WorkItem:
+    """A caseworker's decision on a referred application (caseworker.decide makes it), then written to the
+    case system. A grant holds the members' month as the robot's does: one already held elsewhere is refused."""
+    with ctx.store.unit_of_work() as session:
+        item = _locked(session, item_id, ctx.clock(), State.WITH_CASEWORKER)
+        referral = item.decision
+        try:
+            decision = caseworker.decide(referral, outcome, justification, ctx.params.law, decided_at=ctx.decided_at(),
+                                         decided_by=f"caseworker:{person.name}", adjustments=adjustments, amount=amount)
+        except caseworker.NotAllowed as e:
+            raise NotPossible(str(e)) from e
+        if outcome == "granted":
+            others = _held_by_others(_held(session, [item]), item)
+            if others or not _reserve(session, item):
+                raise NotPossible("Någon i hushållet har redan beviljats försörjningsstöd för månaden i ansökan "
+                                  f"{', '.join(sorted(set(others.values()))) or 'som roboten nyss beslutade'}.")
+        item.referral, item.decision, item.decision_id = referral, decision, f"{decision_id(item)}-handlaggare"
+        item.outcome, item.amount, item.decided_at = outcome, decision.get("amount"), ctx.clock()
+        item.attempts, item.next_attempt_at, item.last_error, item.error_kind = 0, None, None, None
+        move(ctx.store, session, item, State.CASEWORKER_DECIDED, "decided", by=person.signature, outcome=outcome,
+             amount=decision.get("amount"), adjustments=decision.get("adjustments"), justification=decision["justification"],
+             decision_sha256=audit.digest(decision))
+    write_back(ctx, only=[item_id])  # now, if the case system answers; else the worker's next pass
+    with ctx.store.sessions() as session:
+        return session.get(WorkItem, item_id)
+
+
+def send_back(ctx: Context, item_id: int, person: Person, note: str) -> None:
+    """Give a referred application back to the robot: the case system files it as submitted again, and the
+    robot claims it, fetches the register data anew and decides it, under a new decision id (round + 1)."""
+    note = " ".join(note.split())
+    if not note:
+        raise NotPossible("Skriv varför ansökan går tillbaka till roboten.")
+    with ctx.store.unit_of_work() as session:
+        item = _locked(session, item_id, ctx.clock(), State.WITH_CASEWORKER)
+        try:
+            ctx.casesystem.reopen(item.application_id, person.name, note)
+        except ConnectorError as e:
+            raise NotPossible(f"Verksamhetssystemet tog inte emot återlämnandet: {e}") from e
+        item.referral, item.round = item.decision, item.round + 1
+        item.decision = item.decision_id = item.outcome = item.amount = item.decided_at = item.written_at = None
+        item.attempts, item.next_attempt_at, item.last_error, item.error_kind = 0, None, None, None
+        move(ctx.store, session, item, State.NEW, "sent back", by=person.signature, note=note, round=item.round)
+
+
+def requeue(ctx: Context, item_id: int, person: Person, note: str) -> State:
+    """Send a FAILED item back to where it failed: a decision not yet written is written again, an
+    application claimed is fetched and decided again, one never claimed is claimed again."""
+    with ctx.store.unit_of_work() as session:
+        item = _locked(session, item_id, ctx.clock())
+        if item.state != State.FAILED:
+            raise NotPossible(f"Bara ett misslyckat ärende (FAILED) kan köas om; det här är {item.state}.")
+        if item.decision is not None and item.written_at is None:
+            to = State.CASEWORKER_DECIDED if str(item.decision.get("decided_by", "")).startswith("caseworker:") else \
+                State.DECIDED if item.outcome == "granted" else State.REFERRED
+        elif item.application is not None:
+            to = State.READY if application_problems(item.application) else State.CLAIMED
+            if item.decision is not None:  # written already: only a new round may decide it again
+                raise NotPossible("Ärendets beslut finns redan i verksamhetssystemet; det kan inte köas om.")
+        else:
+            to = State.NEW
+        if to in (State.CLAIMED, State.READY, State.NEW):
+            session.execute(delete(PersonMonth).where(PersonMonth.item_id == item.id))
+        release(item)
+        item.attempts, item.next_attempt_at, item.error_kind = 0, None, None
+        move(ctx.store, session, item, to, "requeued", by=person.signature, note=" ".join(note.split()) or None, after=item.last_error)
+        item.last_error = None
+        return to
+
+
+def check_sample(ctx: Context, item_id: int, person: Person, note: str) -> None:
+    """Mark a stickprov as followed up, with the caseworker's note."""
+    with ctx.store.unit_of_work() as session:
+        item = _locked(session, item_id, ctx.clock())
+        if not item.sampled:
+            raise NotPossible("Ärendet är inte uttaget i stickprov.")
+        if session.scalar(select(exists().where(AuditEvent.item_id == item.id, AuditEvent.step == SAMPLE_CHECKED))):
+            raise NotPossible("Stickprovet är redan kontrollerat.")
+        ctx.store.audit(session, SAMPLE_CHECKED, {"by": person.signature, "note": " ".join(note.split()) or None}, item.id)
