@@ -65,8 +65,10 @@ def _answers(answers: list[dict]) -> list[dict]:
         rows = []
         for agency in AGENCIES:
             part = (sources or {}).get(agency)
-            if not isinstance(part, dict):
-                rows.append({"agency": agency, "ok": False, "text": "inget svar"})
+            if part is None:  # the gateway asks each agency only about whom it may know (no pay for a small child)
+                rows.append({"agency": agency, "ok": True, "text": "inte efterfrågad"})
+            elif not isinstance(part, dict):
+                rows.append({"agency": agency, "ok": False, "text": "FEL: oläsbart svar"})
             elif part.get("status") != "ok":
                 rows.append({"agency": agency, "ok": False, "text": f"FEL: {part.get('error') or part.get('status')}"})
             else:
