@@ -49,11 +49,19 @@ def redecide(store: Store, application_id: str, period: str | None = None, param
         item = session.scalars(query.order_by(WorkItem.id.desc()).limit(1)).first()
         if item is None or item.decision is None:
             raise CannotReplay(f"no recorded decision for application {application_id}")
-        return item.decision, _again(session, item, params)
+        return robots_decision(item), _again(session, item, params)
+
+
+def robots_decision(item: WorkItem) -> dict:
+    """What the rules decided: the decision, or, when a caseworker has decided since, the referral it replaced
+    (a person's decision is not the rules' to re-run)."""
+    if str(item.decision.get("decided_by", "")).startswith("caseworker:") and item.referral is not None:
+        return item.referral
+    return item.decision
 
 
 def _again(session, item: WorkItem, params: Parameters | None) -> dict:
-    recorded = item.decision
+    recorded = robots_decision(item)
     return decide(item.application, latest_answers(session, [item.id])[item.id], params or recorded_parameters(session, recorded),
                   decided_at=recorded["decided_at"], decided_by=recorded["decided_by"], granted_elsewhere=item.granted_elsewhere)
 
@@ -64,9 +72,9 @@ def redecide_period(store: Store, period: str, params: Parameters | None = None)
         items = session.scalars(select(WorkItem).where(WorkItem.period == period, WorkItem.decision.is_not(None)).order_by(WorkItem.id))
         for item in items:
             try:
-                yield item.application_id, item.decision, _again(session, item, params)
+                yield item.application_id, robots_decision(item), _again(session, item, params)
             except CannotReplay as e:
-                yield item.application_id, item.decision, e
+                yield item.application_id, robots_decision(item), e
 
 
 # Not part of what was decided: which casebot made it (a newer one re-running it is still the same decision).

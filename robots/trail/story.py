@@ -25,6 +25,9 @@ STEPS = {
     "write back refused": "the case system refused the decision",
     "write back gave up": "the case system did not answer: a person must look",
     "claim gave up": "could not claim: a person must look",
+    "sent back": "sent back to the robot by a caseworker",
+    "requeued": "requeued by an operator",
+    "sample checked": "stickprov followed up",
 }
 HASHES = ("application_sha256", "answer_sha256", "decision_sha256")  # recorded for `audit verify`; noise in a story
 

@@ -12,6 +12,7 @@ from robots.bots.intake import intake
 from robots.bots.sample import sample
 from robots.bots.write_back import write_back
 from robots.casework import NotPossible, Person
+from robots.replay import differences, redecide
 from robots.store import AuditEvent
 from robots.store.models import PersonMonth
 from robots.trail.verify import verify
@@ -47,6 +48,8 @@ def test_a_grant_with_an_adjusted_rent_is_recomputed_written_and_paid_once(bench
     bench.through(*ALL)  # the worker finds nothing more to write
     assert bench.cases.payments == [("A-1", done.amount)]
     assert verify(bench.ctx.store).holds
+    recorded, again = redecide(bench.ctx.store, "A-1")  # the rules' part re-runs: the referral, not the person's grant
+    assert recorded == done.referral and differences(recorded, again) == []
 
 
 def test_a_refusal_pays_nothing_and_needs_a_justification(bench):
