@@ -189,6 +189,7 @@ def console(host: str, port: int, demo: bool) -> None:
     Sign in with a user made by `casebot users add`. After `casebot demo`, `casebot console --demo` serves
     the demo's applications, with its demo users."""
     import os
+    import signal
     from contextlib import ExitStack
 
     from connectors.serving import StubProcess, run_foreground
@@ -210,6 +211,8 @@ def console(host: str, port: int, demo: bool) -> None:
             fail(str(e))
         stack.callback(worker.close)
         click.echo(f"casebot console on http://{host}:{port}/ (store {worker.store.engine.url.render_as_string(hide_password=True)}); Ctrl-C stops it")
+        # uvicorn raises SIGTERM again once it has shut down: exit through here, so that what was started is stopped
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         run_foreground(create_app(casework_context(worker)), host, port)
 
 
