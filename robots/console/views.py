@@ -9,12 +9,15 @@ from datetime import datetime
 
 from sqlalchemy import exists, func, select
 
+from robots.bots.decide import members
 from robots.bots.sla_watch import OPEN
 from robots.casework import SAMPLE_CHECKED
+from robots.contract.validate import PERIOD
 from robots.rules.agencies import AGENCIES
 from robots.rules.people import age_on_first_of_month
+from robots.rules.periods import previous_month
 from robots.store import Store
-from robots.store.models import AccessEvent, AuditEvent, Run, WorkItem
+from robots.store.models import AccessEvent, AuditEvent, PersonMonth, Run, WorkItem
 from robots.store.queue import latest_answers
 from robots.workflow import State
 
@@ -64,7 +67,7 @@ def _answers(answers: list[dict]) -> list[dict]:
         sources = answer.get("sources") if isinstance(answer, dict) else None
         rows = []
         for agency in AGENCIES:
-            part = (sources or {}).get(agency)
+            part = sources.get(agency) if isinstance(sources, dict) else "unreadable"
             if part is None:  # the gateway asks each agency only about whom it may know (no pay for a small child)
                 rows.append({"agency": agency, "ok": True, "text": "inte efterfrågad"})
             elif not isinstance(part, dict):
@@ -87,11 +90,23 @@ def case(store: Store, item_id: int) -> dict | None:
         answers = latest_answers(session, [item.id])[item.id]
         events = list(session.scalars(select(AuditEvent).where(AuditEvent.item_id == item.id).order_by(AuditEvent.seq)))
         checked = session.scalar(select(exists().where(AuditEvent.item_id == item.id, AuditEvent.step == SAMPLE_CHECKED)))
+        last_month = _last_month(session, item)
     application = item.application or {}
     referral = item.referral if item.referral is not None and item.state != State.WITH_CASEWORKER else item.decision
     return {"item": item, "application": application, "members": _members(application), "answers": _answers(answers),
             "referral": referral, "decision": item.decision, "history": application.get("history"), "events": events,
-            "application_json": json.dumps(application, ensure_ascii=False, indent=2), "sample_checked": checked}
+            "application_json": json.dumps(application, ensure_ascii=False, indent=2), "sample_checked": checked,
+            "last_month": last_month}
+
+
+def _last_month(session, item: WorkItem) -> WorkItem | None:
+    """The applicant's grant for the month before, as this store holds it (a person's month is held by the
+    item that granted it: person_months, by its primary key)."""
+    applicant = next(iter(members(item)), None)
+    if applicant is None or not PERIOD.fullmatch(item.period):
+        return None
+    held = session.scalar(select(PersonMonth.item_id).where(PersonMonth.period == previous_month(item.period), PersonMonth.person == applicant))
+    return session.get(WorkItem, held) if held is not None else None
 
 
 def samples(store: Store) -> list[dict]:

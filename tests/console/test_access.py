@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from robots.console.auth import MAX_FAILURES, add_user
 from robots.store import Run
+from robots.store.models import PersonMonth
 from tests.console.conftest import HOSTILE, PASSWORD, USERS
 
 NOBODY = 999_999  # no such item: an allowed action reaches the action, which says so (404/409), not 403
@@ -152,3 +153,15 @@ def test_free_text_with_html_and_script_renders_as_text(served):
         page = served.signed_in(name).get(f"{served.url}/arenden/{hostile.id}").text
         assert "<script>alert" not in page and "<img src=x" not in page and "<b>fet</b>" not in page
         assert "&lt;script&gt;alert(" in page
+
+
+def test_the_case_page_shows_last_months_grant(served):
+    granted = served.items("WRITTEN")[0]
+    referred = served.items("WITH_CASEWORKER")[-1]
+    applicant = referred.application["household"]["members"][0]["personnummer"].replace("-", "")
+    page = served.signed_in("anna").get(f"{served.url}/arenden/{referred.id}").text
+    assert "Inget beviljat försörjningsstöd" in page
+    with served.worker.store.unit_of_work() as session:  # the applicant was granted October (as another item of the store)
+        session.add(PersonMonth(period="2023-10", person=applicant, item_id=granted.id))
+    page = served.signed_in("anna").get(f"{served.url}/arenden/{referred.id}").text
+    assert "Förra månaden" in page and granted.application_id in page
