@@ -101,6 +101,27 @@ def demo(count: int, seed: int, period: str) -> None:
         fail(str(e))
 
 
+def refuse_unless_ready() -> None:
+    """`casebot check` first: each problem on a line of its own, and exit 2."""
+    from robots.check import problems
+
+    found = problems()
+    for line in found:
+        click.echo(f"casebot: error: {line}", err=True)
+    if found:
+        click.echo(f"casebot: {len(found)} problem(s): nothing was started (see `casebot check`)", err=True)
+        sys.exit(2)
+
+
+@main.command()
+def check() -> None:
+    """Is this installation ready? config/ (settings, norm tables, policy, law), norm tables for this month
+    and, from 1 December, next January, the store, and each outside system's /health. One line per
+    problem and exit 2; `casebot run` and the scheduler check the same first."""
+    refuse_unless_ready()
+    click.echo("casebot check: ready (configuration, norm tables, policy, store, case system, register gateway)")
+
+
 @main.command("run")
 def run_once() -> None:
     """One pass of the bots now, through the Robot Framework tasks; its log goes to logs/runs/<run id>/."""
@@ -108,8 +129,8 @@ def run_once() -> None:
     from robots.status import status_report
     from robots.store import StoreOutOfDate, open_store
 
+    refuse_unless_ready()
     try:
-        open_store(store_url()).engine.dispose()  # a store that needs `casebot migrate` says so before Robot starts
         run_id, rc, outdir = run_tasks(console="dotted")
     except (ConfigError, StoreOutOfDate) as e:
         fail(str(e))
@@ -154,6 +175,7 @@ def scheduler() -> None:
     from robots.store import StoreOutOfDate
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    refuse_unless_ready()
     try:
         run_scheduler(load_settings())
     except (ConfigError, StoreOutOfDate) as e:

@@ -6,6 +6,7 @@ import shutil
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import create_engine, select, text
@@ -20,6 +21,7 @@ from robots.pipeline import Worker
 from robots.seed import seed_stubs
 from robots.store import WorkItem, open_store
 from robots.synthetic import population
+from robots.workdays import STOCKHOLM
 
 # The PostgreSQL the store tests use; each test gets a schema of its own and drops it afterwards.
 POSTGRES = os.environ.get("CASEBOT_TEST_POSTGRES_URL") or "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -60,10 +62,25 @@ class World:
         return n
 
 
+def ready_config(folder: Path) -> Path:
+    """A copy of config/ that `casebot check` passes whatever the day the tests run: from 1 December the
+    check wants next year's norm table, which config/ gets only when the government has set it. The tests
+    decide other years, so the copy gets a stand-in: this year's table under next year's dates, named as
+    the test fixture it is. Never in config/ itself."""
+    shutil.copytree(config_dir(), folder)
+    today = datetime.now(STOCKHOLM).date()
+    if today.month == 12 and not (folder / "norms" / f"{today.year + 1}.toml").exists():
+        text = (folder / "norms" / f"{today.year}.toml").read_text(encoding="utf-8")
+        (folder / "norms" / f"{today.year + 1}.toml").write_text(
+            text.replace(f'name = "riksnorm {today.year}"', f'name = "test fixture: riksnorm {today.year} as {today.year + 1}"')
+            .replace(f"valid_from = {today.year}-01-01", f"valid_from = {today.year + 1}-01-01")
+            .replace(f"valid_to = {today.year}-12-31", f"valid_to = {today.year + 1}-12-31"), encoding="utf-8")
+    return folder
+
+
 def _config_dir(tmp_path: Path) -> Path:
     """A copy of config/ with short leases, so that a killed worker's items come back within seconds."""
-    folder = tmp_path / "config"
-    shutil.copytree(config_dir(), folder)
+    folder = ready_config(tmp_path / "config")
     path = folder / "casebot.toml"
     path.write_text(path.read_text(encoding="utf-8").replace("lease_seconds = 120", "lease_seconds = 3"), encoding="utf-8")
     return folder

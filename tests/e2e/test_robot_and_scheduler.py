@@ -10,6 +10,7 @@ from pathlib import Path
 from robots.config import load_settings
 from robots.scheduler import build_scheduler
 from robots.workdays import deadline_for, is_working_day, next_working_day
+from tests.worlds import ready_config
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 PERSONNUMMER = re.compile(r"(19|20)\d{6}-?\d{4}")
@@ -78,17 +79,14 @@ def test_the_schedule_is_set_on_purpose():
     ]
 
 
-def _scheduler(tmp_path, *, until: str, program: list[str]) -> tuple[int, str]:
+def _scheduler(tmp_path, world, *, until: str, program: list[str]) -> tuple[int, str]:
     """Start a scheduler process on a schedule that never fires, SIGTERM it once `until` is printed."""
-    import os
-    import shutil
 
-    from robots.config import config_dir
 
-    shutil.copytree(config_dir(), tmp_path / "config")
-    settings = tmp_path / "config" / "casebot.toml"
+    ready_config(tmp_path / "scheduler-config")
+    settings = tmp_path / "scheduler-config" / "casebot.toml"
     settings.write_text(settings.read_text(encoding="utf-8").replace('cron = "*/2 7-17 * * mon-fri"', 'cron = "0 3 1 1 *"'), encoding="utf-8")
-    env = os.environ | {"CASEBOT_CONFIG_DIR": str(tmp_path / "config"), "CASEBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'casebot.sqlite3'}"}
+    env = world.env | {"CASEBOT_CONFIG_DIR": str(tmp_path / "scheduler-config"), "CASEBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'casebot.sqlite3'}"}
     process = subprocess.Popen([sys.executable, *program], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     seen = []
     try:
@@ -105,8 +103,8 @@ def _scheduler(tmp_path, *, until: str, program: list[str]) -> tuple[int, str]:
     return process.returncode, "".join(seen) + out
 
 
-def test_the_scheduler_stops_cleanly_on_sigterm(tmp_path):
-    rc, out = _scheduler(tmp_path, until="scheduler started", program=["-m", "robots", "scheduler"])
+def test_the_scheduler_stops_cleanly_on_sigterm(tmp_path, world):
+    rc, out = _scheduler(tmp_path, world, until="scheduler started", program=["-m", "robots", "scheduler"])
     assert rc == 0, out
     assert "scheduler started" in out and "SIGTERM: finishing the current run" in out and "scheduler stopped" in out
 
@@ -132,15 +130,12 @@ s.run_scheduler(load_settings())
 """
 
 
-def test_a_second_scheduler_waits_as_standby_and_takes_over_when_the_first_dies(tmp_path):
-    import os
-    import shutil
+def test_a_second_scheduler_waits_as_standby_and_takes_over_when_the_first_dies(tmp_path, world):
     import time
 
-    from robots.config import config_dir
 
-    shutil.copytree(config_dir(), tmp_path / "config")
-    env = os.environ | {"CASEBOT_CONFIG_DIR": str(tmp_path / "config"), "CASEBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'casebot.sqlite3'}"}
+    ready_config(tmp_path / "scheduler-config")
+    env = world.env | {"CASEBOT_CONFIG_DIR": str(tmp_path / "scheduler-config"), "CASEBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'casebot.sqlite3'}"}
 
     def start():
         return subprocess.Popen([sys.executable, "-m", "robots", "scheduler"], cwd=ROOT, stdout=subprocess.PIPE,
@@ -174,8 +169,8 @@ def test_a_second_scheduler_waits_as_standby_and_takes_over_when_the_first_dies(
                 p.wait()
 
 
-def test_sigterm_lets_the_pass_under_way_finish(tmp_path):
-    rc, out = _scheduler(tmp_path, until="pass began", program=["-c", SLOW_PASS])
+def test_sigterm_lets_the_pass_under_way_finish(tmp_path, world):
+    rc, out = _scheduler(tmp_path, world, until="pass began", program=["-c", SLOW_PASS])
     assert rc == 0, out
     assert out.index("pass began") < out.index("SIGTERM: finishing") < out.index("pass finished") < out.index("scheduler stopped"), out
 
