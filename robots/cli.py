@@ -140,15 +140,22 @@ def run_once() -> None:
 
 
 @main.command()
-def status() -> None:
-    """Work items by state, the oldest open one against its deadline, the last runs."""
-    from robots.status import status_report
+@click.option("--json", "as_json", is_flag=True, help="The same as JSON, for a monitor.")
+@click.option("--check", is_flag=True, help="Exit 1 when anything is overdue or FAILED or the last run failed (for a monitor).")
+def status(as_json: bool, check: bool) -> None:
+    """Work items by state, referrals by reason, the stickprov, the oldest open one against its deadline,
+    the last runs with their counters; times in Swedish local time."""
+    from robots.status import needs_a_person, render
+    from robots.status import status as status_of
     from robots.store import StoreOutOfDate, open_store
 
     try:
-        click.echo(status_report(open_store(store_url())))
+        report = status_of(open_store(store_url()))
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2) if as_json else render(report))
     except (ConfigError, StoreOutOfDate) as e:
         fail(str(e))
+    if check and needs_a_person(report):
+        sys.exit(1)
 
 
 @main.command()

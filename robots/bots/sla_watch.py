@@ -1,4 +1,6 @@
-"""SLA watch: every application not yet decided and written back by its deadline is reported loudly."""
+"""SLA watch: every application not yet decided and written back by its deadline is reported loudly, the
+FAILED ones too: they stay watched until a person resolves them (requeues them, or decides in the case
+system)."""
 
 from __future__ import annotations
 
@@ -8,14 +10,17 @@ from robots.bots.context import Context
 from robots.privacy import mask
 from robots.store.models import WorkItem
 from robots.workflow import OPEN as OPEN_STATES
+from robots.workflow import State
 
 # Items still on their way to a decision in the case system.
 OPEN = WorkItem.state.in_(OPEN_STATES)
+# What the SLA watch reports when late: the open items, and the FAILED ones waiting for a person.
+WATCHED = WorkItem.state.in_([*OPEN_STATES, State.FAILED])
 
 
 def overdue(ctx: Context) -> list[WorkItem]:
     with ctx.store.sessions() as session:
-        return list(session.scalars(select(WorkItem).where(OPEN, WorkItem.deadline < ctx.clock()).order_by(WorkItem.deadline)))
+        return list(session.scalars(select(WorkItem).where(WATCHED, WorkItem.deadline < ctx.clock()).order_by(WorkItem.deadline)))
 
 
 def sla_watch(ctx: Context) -> dict[str, int]:
