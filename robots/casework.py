@@ -67,12 +67,14 @@ def decide(ctx: Context, item_id: int, person: Person, outcome: str, justificati
         except caseworker.NotAllowed as e:
             raise NotPossible(str(e)) from e
         if outcome == "granted":
-            others = _held_by_others(_held(session, [item]), item)
+            # Members the store holds for another item, or the case system's ledger already pays (the referral's
+            # DUPLICATE_APPLICATION): a person is paid at most once a month, whoever decides.
+            others = (item.granted_elsewhere or {}) | _held_by_others(_held(session, [item]), item)
             if others or not _reserve(session, item):
                 raise NotPossible("Någon i hushållet har redan beviljats försörjningsstöd för månaden i ansökan "
                                   f"{', '.join(sorted(set(others.values()))) or 'som roboten nyss beslutade'}.")
         item.referral, item.decision, item.decision_id = referral, decision, f"{decision_id(item)}-handlaggare"
-        item.outcome, item.amount, item.decided_at = outcome, decision.get("amount"), ctx.clock()
+        item.outcome, item.amount, item.decided_at, item.written_at = outcome, decision.get("amount"), ctx.clock(), None
         item.attempts, item.next_attempt_at, item.last_error, item.error_kind = 0, None, None, None
         move(ctx.store, session, item, State.CASEWORKER_DECIDED, "decided", by=person.signature, outcome=outcome,
              amount=decision.get("amount"), adjustments=decision.get("adjustments"), justification=decision["justification"],
@@ -89,11 +91,15 @@ def send_back(ctx: Context, item_id: int, person: Person, note: str) -> None:
     if not note:
         raise NotPossible("Skriv varför ansökan går tillbaka till roboten.")
     with ctx.store.unit_of_work() as session:
+        application_id = _locked(session, item_id, ctx.clock(), State.WITH_CASEWORKER).application_id
+    # The case system's call outside any transaction of ours: a slow answer must hold up no worker. Reopening
+    # is idempotent, so a call whose answer was lost, or a move below that did not commit, is simply made again.
+    try:
+        ctx.casesystem.reopen(application_id, person.name, note)
+    except ConnectorError as e:
+        raise NotPossible(f"Verksamhetssystemet tog inte emot återlämnandet: {e}") from e
+    with ctx.store.unit_of_work() as session:
         item = _locked(session, item_id, ctx.clock(), State.WITH_CASEWORKER)
-        try:
-            ctx.casesystem.reopen(item.application_id, person.name, note)
-        except ConnectorError as e:
-            raise NotPossible(f"Verksamhetssystemet tog inte emot återlämnandet: {e}") from e
         item.referral, item.round = item.decision, item.round + 1
         item.decision = item.decision_id = item.outcome = item.amount = item.decided_at = item.written_at = None
         item.attempts, item.next_attempt_at, item.last_error, item.error_kind = 0, None, None, None
@@ -107,16 +113,27 @@ def requeue(ctx: Context, item_id: int, person: Person, note: str) -> State:
         item = _locked(session, item_id, ctx.clock())
         if item.state != State.FAILED:
             raise NotPossible(f"Bara ett misslyckat ärende (FAILED) kan köas om; det här är {item.state}.")
-        if item.decision is not None and item.written_at is None:
-            to = State.CASEWORKER_DECIDED if str(item.decision.get("decided_by", "")).startswith("caseworker:") else \
-                State.DECIDED if item.outcome == "granted" else State.REFERRED
+        refused = item.error_kind == "BUSINESS"  # the case system said no: sending the same decision again would not help
+        by_person = item.decision is not None and str(item.decision.get("decided_by", "")).startswith("caseworker:")
+        if item.decision is not None:  # a FAILED item's decision was never written (a written one is done)
+            if by_person:
+                to = State.WITH_CASEWORKER if refused else State.CASEWORKER_DECIDED
+            elif item.outcome == "granted":
+                to = State.READY if refused else State.DECIDED
+            else:
+                to = State.REFERRED
         elif item.application is not None:
             to = State.READY if application_problems(item.application) else State.CLAIMED
-            if item.decision is not None:  # written already: only a new round may decide it again
-                raise NotPossible("Ärendets beslut finns redan i verksamhetssystemet; det kan inte köas om.")
         else:
             to = State.NEW
-        if to in (State.CLAIMED, State.READY, State.NEW):
+        # A decision the case system refused is set aside, and the next one is a new round: a new decision id.
+        if to == State.WITH_CASEWORKER:  # back to the robot's referral, for a caseworker to decide again
+            item.decision, item.decision_id, item.outcome, item.amount, item.referral = item.referral, None, "referred", None, None
+            item.round += 1
+        elif to == State.READY and item.decision is not None:  # the rules decide again, seeing what the case system said
+            item.decision = item.decision_id = item.outcome = item.amount = None
+            item.round += 1
+        if to in (State.CLAIMED, State.READY, State.NEW, State.WITH_CASEWORKER):
             session.execute(delete(PersonMonth).where(PersonMonth.item_id == item.id))
         release(item)
         item.attempts, item.next_attempt_at, item.error_kind = 0, None, None

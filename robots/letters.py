@@ -23,8 +23,9 @@ LINES = {"rent": "Hyra", "household_electricity": "Hushållsel", "home_insurance
 
 
 def _text(value: object) -> str:
-    """Core PDF fonts hold Latin-1 (å, ä, ö, é, §): anything else is replaced rather than lost silently."""
-    return str(value).replace("−", "-").replace("–", "-").replace("…", "...").encode("latin-1", "replace").decode("latin-1")
+    """Core PDF fonts hold Windows-1252 (å, ä, ö, é, §, quotes, dashes, €): anything else (ş, ő, Ł) becomes
+    "?"; names in other scripts need a Unicode font, not bundled yet."""
+    return str(value).replace("−", "-").encode("cp1252", "replace").decode("cp1252")
 
 
 def _day(decided_at: str) -> str:
@@ -32,8 +33,9 @@ def _day(decided_at: str) -> str:
 
 
 def letter(decision: dict, applicant: str) -> bytes:
-    """The letter for `decision` to `applicant` (a name or a masked personnummer), as PDF bytes."""
+    """The letter for `decision` to `applicant` (as the application names the applicant), as PDF bytes."""
     pdf = FPDF(format="A4")
+    pdf.core_fonts_encoding = "cp1252"
     pdf.set_title(_text(f"Beslut om ekonomiskt bistånd {decision['application_id']}"))
     pdf.set_author("casebot")
     pdf.set_creation_date(datetime.fromisoformat(decision["decided_at"]))
@@ -61,7 +63,9 @@ def letter(decision: dict, applicant: str) -> bytes:
     if outcome == "granted":
         para(f"Du beviljas försörjningsstöd för {decision['period']} med {kr(decision['amount'])}.")
         if not full_grant(decision):
-            para(f"Ansökan avslås i övrigt: underskottet enligt beräkningen är {kr(decision['calculation']['deficit'])}.")
+            para("Ansökan avslås i övrigt: " + (f"underskottet enligt beräkningen är {kr(decision['calculation']['deficit'])}"
+                                                  if decision["amount"] < decision["calculation"]["deficit"] else
+                                                  "kostnader och inkomster har räknats annorlunda än du sökte, se beräkningen och skälen") + ".")
     elif outcome == "refused":
         para(f"Din ansökan om försörjningsstöd för {decision['period']} avslås.")
     else:

@@ -36,7 +36,7 @@ class CaseSystem(Protocol):
 
     def reopen(self, application_id: str, caseworker: str, note: str) -> None:
         """Give a referred application back to the robot: submitted again, to be claimed and decided anew
-        (the console's "send back"). Conflict when it is not referred."""
+        (the console's "send back"). Idempotent; Conflict when it is claimed or decided."""
         ...
 
     def close(self) -> None: ...

@@ -6,7 +6,7 @@ console and the operators' commands never assign a state themselves.
      │                                  │   ◀──┘ (paid elsewhere: decide again)
      │                                  └────▶ REFERRED ──▶ WITH_CASEWORKER ──▶ CASEWORKER_DECIDED ──▶ WRITTEN
      └──▶ READY (breaks the contract: referred without register data)
-    any open state ──▶ FAILED (a person must look) · NEW/CLAIMED/WAITING ──▶ WITHDRAWN (someone else has it)
+    any open state ──▶ FAILED (a person must look) · NEW/CLAIMED/WAITING/DECIDED/REFERRED ──▶ WITHDRAWN (someone else has it)
     WITH_CASEWORKER ──▶ NEW: a caseworker sends it back to the robot (after a register outage, say)
     FAILED ──▶ where it failed from: an operator requeues it (robots/casework.py, `requeue`)
 """
@@ -38,13 +38,14 @@ ALLOWED: dict[State, frozenset[State]] = {
     S.CLAIMED: frozenset({S.WAITING, S.READY, S.WITHDRAWN, S.FAILED}),
     S.WAITING: frozenset({S.WAITING, S.READY, S.WITHDRAWN, S.FAILED}),
     S.READY: frozenset({S.DECIDED, S.REFERRED, S.FAILED}),
-    S.DECIDED: frozenset({S.WRITTEN, S.READY, S.FAILED}),  # READY: the ledger pays a member elsewhere
-    S.REFERRED: frozenset({S.WITH_CASEWORKER, S.FAILED}),
+    # READY: the ledger pays a member elsewhere; WITHDRAWN: a person decided it in the case system meanwhile
+    S.DECIDED: frozenset({S.WRITTEN, S.READY, S.FAILED, S.WITHDRAWN}),
+    S.REFERRED: frozenset({S.WITH_CASEWORKER, S.FAILED, S.WITHDRAWN}),
     S.WITH_CASEWORKER: frozenset({S.CASEWORKER_DECIDED, S.NEW}),  # NEW: sent back to the robot
-    S.CASEWORKER_DECIDED: frozenset({S.WRITTEN, S.FAILED}),
+    S.CASEWORKER_DECIDED: frozenset({S.WRITTEN, S.FAILED, S.WITHDRAWN}),
     S.WRITTEN: frozenset(),
     # An operator sends a failed item back to where it failed: to be claimed, fetched, decided or written again.
-    S.FAILED: frozenset({S.NEW, S.CLAIMED, S.READY, S.DECIDED, S.REFERRED, S.CASEWORKER_DECIDED}),
+    S.FAILED: frozenset({S.NEW, S.CLAIMED, S.READY, S.DECIDED, S.REFERRED, S.CASEWORKER_DECIDED, S.WITH_CASEWORKER}),
     S.WITHDRAWN: frozenset(),
 }
 # States in which the robot still has work to do; the rest are with a person, or done.

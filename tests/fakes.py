@@ -57,7 +57,10 @@ class FakeCaseSystem:
                 return False
             raise Conflict(f"decision id {decision_id} is already used for another decision", 409)
         if r["status"] == "decided" or (r["status"] == "referred" and not decision["decided_by"].startswith("caseworker:")):
-            raise Conflict(f"application {application_id} is already {r['status']}", 409)
+            last = next(d for d, (a, _) in reversed(self.decisions.items()) if a == application_id)
+            raise Conflict(f"application {application_id} is already {r['status']}", 409,
+                           {"code": "ALREADY_DECIDED", "message": "already decided", "decision_id": last,
+                            "decided_by": self.decisions[last][1]["decided_by"]})
         members = [m["personnummer"].replace("-", "") for m in r["application"]["household"]["members"]]
         if decision["outcome"] == "granted":
             elsewhere = {p: self.paid[(p, decision["period"])] for p in members if (p, decision["period"]) in self.paid}
@@ -82,10 +85,15 @@ class FakeCaseSystem:
     def put_many(self, writes: Sequence[tuple[str, str, dict]]) -> Iterator[tuple[int, object, Exception | None]]:
         return self._each(self._put, writes)
 
+    def decide_by_hand(self, application_id: str, caseworker: str, outcome: str = "refused") -> None:
+        """A caseworker decides in the case system itself, outside casebot."""
+        self.decisions[f"manual-{application_id}"] = (application_id, {"outcome": outcome, "decided_by": f"caseworker:{caseworker}"})
+        self.records[application_id]["status"], self.records[application_id]["claimed_by"] = "decided", None
+
     def reopen(self, application_id: str, caseworker: str, note: str) -> None:
         self._outage()
         r = self.records[application_id]
-        if r["status"] != "referred":
+        if r["status"] not in ("referred", "submitted"):
             raise Conflict(f"application {application_id} is {r['status']}", 409)
         r["status"], r["claimed_by"] = "submitted", None
 

@@ -64,8 +64,9 @@ class CaseSystemClient:
         return body  # type: ignore[return-value]
 
     def reopen(self, application_id: str, caseworker: str, note: str) -> None:
-        """Give a referred application back to the robot (a caseworker's call): it is submitted again."""
-        self.http.call("POST", f"/applications/{application_id}/reopen", json={"caseworker": caseworker, "note": note}, safe_to_repeat=False)
+        """Give a referred application back to the robot (a caseworker's call): it is submitted again.
+        Idempotent: one submitted already stays as it is."""
+        self.http.call("POST", f"/applications/{application_id}/reopen", json={"caseworker": caseworker, "note": note}, safe_to_repeat=True)
 
     def put_decision(self, application_id: str, decision_id: str, decision: dict) -> bool:
         """Record the decision; True when this call recorded it, False when it was already there.

@@ -417,9 +417,12 @@ def create_app(db_path: Path) -> FastAPI:
     })
     def reopen(application_id: str, body: CaseworkerEdit) -> dict:
         """After a register outage, say: the application is submitted again, and the robot claims it, fetches
-        the register data anew and decides it under a new decision id. The referral stays on record."""
+        the register data anew and decides it under a new decision id. The referral stays on record.
+        Idempotent: an application submitted already is left as it is."""
         with transaction(write=True) as db:
             row = row_or_404(db, application_id)
+            if row["status"] == "submitted":  # given back already (an answer lost on the way): the same again
+                return record(db, row)
             if row["status"] != "referred":
                 raise HTTPException(409, f"application {application_id} is {row['status']}; only a referred application can be given back to the robot")
             db.execute("UPDATE applications SET status = 'submitted', claimed_by = NULL, lease_until = NULL WHERE id = ?", (application_id,))
@@ -462,8 +465,12 @@ def create_app(db_path: Path) -> FastAPI:
                 raise HTTPException(409, f"decision id {decision_id} is already used for another decision")
             by_caseworker = decision["decided_by"].startswith("caseworker:")
             if row["status"] == "decided" or (row["status"] == "referred" and not by_caseworker):
-                last = db.execute("SELECT decision_id FROM decisions WHERE application_id = ? ORDER BY recorded_at DESC", (application_id,)).fetchone()
-                raise HTTPException(409, f"application {application_id} is already {row['status']} (decision {last['decision_id']})")
+                last = db.execute("SELECT decision_id, body FROM decisions WHERE application_id = ? ORDER BY recorded_at DESC", (application_id,)).fetchone()
+                raise HTTPException(409, {
+                    "code": "ALREADY_DECIDED",
+                    "message": f"application {application_id} is already {row['status']} (decision {last['decision_id']})",
+                    "decision_id": last["decision_id"], "decided_by": json.loads(last["body"])["decided_by"],
+                })
             if decision["outcome"] == "granted":
                 paid = already_paid(db, row)
                 if paid:

@@ -1,7 +1,8 @@
 """Write back: the stored decision to the case system, under its own id. The case system records a
 decision id once and pays it once, so a write that is repeated after a crash changes nothing.
 A system error is retried at a later pass, with backoff, at most `[retry] attempts` times; a refusal (another decision exists, the decision is
-refused as invalid) is a business problem: the item fails and a person looks."""
+refused as invalid) is a business problem: the item fails and a person looks. An application someone else
+decided in the case system meanwhile is withdrawn: not ours any more, and nothing of ours was paid."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from robots.workflow import TO_WRITE, State, move
 
 def write_back(ctx: Context, only: list[int] | None = None) -> dict[str, int]:
     """Write what is due; `only`: just these items (a caseworker's decision, written as it is made)."""
-    counts = {"written": 0, "referred": 0, "already_there": 0, "paid_elsewhere": 0, "failed": 0, "retry": 0, "errors": 0}
+    counts = {"written": 0, "referred": 0, "already_there": 0, "paid_elsewhere": 0, "withdrawn": 0, "failed": 0, "retry": 0, "errors": 0}
     with ctx.store.unit_of_work() as session:
         items = lease(session, TO_WRITE, **ctx.lease_args(), where=[WorkItem.id.in_(only)] if only is not None else ())
     writes = ctx.casesystem.put_many([(i.application_id, i.decision_id, i.decision) for i in items])
@@ -45,6 +46,17 @@ def _record_write(ctx: Context, session, it: WorkItem, recorded_now: bool | None
         session.execute(delete(PersonMonth).where(PersonMonth.item_id == it.id))
         move(ctx.store, session, it, State.READY, "paid elsewhere", ctx.run_id, applications=sorted(set(it.granted_elsewhere.values())))
         return "paid_elsewhere"
+    elsewhere = error.detail if isinstance(error, Conflict) and isinstance(error.detail, dict) \
+        and error.detail.get("code") == "ALREADY_DECIDED" and error.detail.get("decision_id") != it.decision_id else None
+    if elsewhere is not None:
+        # Someone decided the application in the case system meanwhile (a caseworker there): it is not ours
+        # to decide any more. Nothing of ours was recorded or paid; the months we held are let go.
+        it.last_error, it.error_kind = str(error), "BUSINESS"
+        session.execute(delete(PersonMonth).where(PersonMonth.item_id == it.id))
+        move(ctx.store, session, it, State.WITHDRAWN, "withdrawn", ctx.run_id, why=str(error),
+             decided_by=elsewhere.get("decided_by"), their_decision=elsewhere.get("decision_id"))
+        ctx.log.warning("write back: %s was decided by %s meanwhile: withdrawn", it.application_id, elsewhere.get("decided_by"))
+        return "withdrawn"
     if isinstance(error, Rejected):
         it.last_error, it.error_kind = str(error), "BUSINESS"
         move(ctx.store, session, it, State.FAILED, "write back refused", ctx.run_id, status=error.status, why=str(error))

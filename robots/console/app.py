@@ -9,9 +9,11 @@ from typing import Annotated
 from urllib.parse import urlsplit
 
 from fastapi import Depends, FastAPI, Form, Request
-from fastapi.exceptions import HTTPException, RequestValidationError
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from robots import __version__
 from robots.bots.context import Context
@@ -44,6 +46,8 @@ def _safe_next(target: str | None) -> str | None:
     """Only a path of this console: a sign-in link must not send anyone elsewhere."""
     if not target:
         return None
+    if "\\" in target or any(ord(c) < 32 or ord(c) == 127 for c in target):
+        return None  # a backslash is a slash to some browsers: /\\evil.example would leave the console
     parts = urlsplit(target)
     return target if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//") else None
 
@@ -73,8 +77,8 @@ def create_app(ctx: Context) -> FastAPI:
     async def forbidden(request: Request, e: Forbidden):
         return render(request, "error.html", status_code=403, title="Åtkomst nekad", message=str(e))
 
-    @app.exception_handler(HTTPException)
-    async def http_error(request: Request, e: HTTPException):
+    @app.exception_handler(StarletteHTTPException)  # FastAPI's own and Starlette's (an unknown path, a wrong method)
+    async def http_error(request: Request, e: StarletteHTTPException):
         return render(request, "error.html", status_code=e.status_code, title="Det gick inte", message=str(e.detail))
 
     @app.exception_handler(RequestValidationError)
@@ -119,7 +123,7 @@ def create_app(ctx: Context) -> FastAPI:
 
     @app.post("/logga-ut")
     async def sign_out(request: Request, person: Annotated[Person, Depends(allow_form("caseworker", "operator", "auditor"))]):
-        request.app.state.console.auth.sign_out(request.cookies.get(COOKIE, ""), person)
+        await run_in_threadpool(request.app.state.console.auth.sign_out, request.cookies.get(COOKIE, ""), person)
         response = RedirectResponse("/logga-in", status_code=303)
         response.delete_cookie(COOKIE, path="/")
         return response

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -37,6 +38,7 @@ FAILURE_WINDOW = timedelta(minutes=15)
 MIN_PASSWORD = 10
 COOKIE = "casebot_session"
 _hasher = PasswordHasher()
+_CHECKS = threading.BoundedSemaphore(4)  # password checks at once, in this process
 _NOBODY = _hasher.hash(secrets.token_hex(16))  # checked against for an unknown name, so that it takes as long
 
 
@@ -68,21 +70,29 @@ def add_user(store: Store, name: str, role: str, password: str, *, by: str = "ca
 class Auth:
     def __init__(self, store: Store, clock: Callable[[], datetime] = utcnow):
         self.store, self.clock = store, clock
+        self._locks = [threading.Lock() for _ in range(64)]  # a fixed set: names typed at random cannot grow it
 
     def sign_in(self, name: str, password: str, client: str) -> tuple[str, Person]:
         """(the session token for the cookie, who signed in); SignInRefused otherwise."""
         name = name.strip()[:100]
-        since = self.clock() - FAILURE_WINDOW
+        # One attempt at a time per name, so that parallel guesses each see the failures before them; and few
+        # password checks at once in all (argon2 takes tens of MB each: a flood must not exhaust memory).
+        with self._per_name(name), _CHECKS:
+            return self._sign_in(name, password, client)
+
+    def _per_name(self, name: str) -> threading.Lock:
+        return self._locks[int(hashlib.sha256(name.encode()).hexdigest()[:8], 16) % len(self._locks)]
+
+    def _sign_in(self, name: str, password: str, client: str) -> tuple[str, Person]:
+        now = self.clock()
+        since = now - FAILURE_WINDOW
         with self.store.sessions() as session:
-            failures = session.scalar(select(func.count()).where(AccessEvent.who == name, AccessEvent.what == "sign-in failed",
-                                                                 AccessEvent.at > since))
             last_ok = session.scalar(select(func.max(AccessEvent.at)).where(AccessEvent.who == name, AccessEvent.what == "signed in"))
-            if last_ok is not None and last_ok > since:  # a success resets the count
-                failures = session.scalar(select(func.count()).where(AccessEvent.who == name, AccessEvent.what == "sign-in failed",
-                                                                     AccessEvent.at > last_ok))
+            failures = session.scalar(select(func.count()).where(AccessEvent.who == name, AccessEvent.what == "sign-in failed",
+                                                                 AccessEvent.at > max(since, last_ok or since)))  # a success resets the count
             user = session.scalars(select(User).where(User.name == name)).first()
         if failures >= MAX_FAILURES:
-            record(self.store, name, "sign-in refused", client=client, why=f"{failures} failed sign-ins in {FAILURE_WINDOW}")
+            record(self.store, name, "sign-in refused", at=now, client=client, why=f"{failures} failed sign-ins in {FAILURE_WINDOW}")
             raise SignInRefused(f"För många misslyckade inloggningar. Försök igen om {FAILURE_WINDOW.seconds // 60} minuter.")
         try:
             _hasher.verify(user.password_hash if user is not None else _NOBODY, password)
@@ -90,14 +100,14 @@ class Auth:
         except (VerificationError, InvalidHashError):
             ok = False
         if not ok:
-            record(self.store, name, "sign-in failed", client=client)
+            record(self.store, name, "sign-in failed", at=now, client=client)
             raise SignInRefused("Fel användarnamn eller lösenord.")
         token = secrets.token_urlsafe(32)
         with self.store.unit_of_work() as session:
-            session.execute(delete(ConsoleSession).where(ConsoleSession.expires_at < self.clock()))
+            session.execute(delete(ConsoleSession).where(ConsoleSession.expires_at < now))
             session.add(ConsoleSession(token_sha256=_sha256(token), user_id=user.id, csrf=secrets.token_urlsafe(32),
-                                       created_at=self.clock(), expires_at=self.clock() + timedelta(hours=SESSION_HOURS)))
-        record(self.store, name, "signed in", client=client, role=user.role)
+                                       created_at=now, expires_at=now + timedelta(hours=SESSION_HOURS)))
+        record(self.store, name, "signed in", at=now, client=client, role=user.role)
         return token, Person(user.name, user.role)
 
     def signed_in(self, token: str | None) -> tuple[Person, str] | None:

@@ -3,10 +3,12 @@ decision letter, and the stickprov follow-up list."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from robots import casework
 from robots.casework import Person
@@ -15,6 +17,7 @@ from robots.console.web import allow, allow_form, console, render
 from robots.letters import letter
 
 router = APIRouter()
+KRONOR = re.compile(r"[0-9]{1,9}")  # ASCII digits only: int() takes others ("²", "٣") that no one means as kronor
 CASEWORK = ("caseworker",)
 READERS = ("caseworker", "auditor")  # an auditor reads a case and its letter; only a caseworker acts on it
 
@@ -26,7 +29,7 @@ def _case_or_404(request: Request, item_id: int) -> dict:
     return found
 
 
-def _case_page(request: Request, item_id: int, problem: str | None = None, status_code: int = 200):
+def _case_page(request: Request, item_id: int, problem: str | None = None, status_code: int = 200) -> Response:
     return render(request, "case.html", status_code=status_code, problem=problem, **_case_or_404(request, item_id))
 
 
@@ -41,36 +44,39 @@ def case_page(request: Request, item_id: int, person: Annotated[Person, Depends(
     return _case_page(request, item_id)
 
 
+def _kronor(value: object) -> int | None:
+    """Whole kronor as a person types them ("7 200"); None when left empty; NotPossible when not kronor."""
+    text = str(value or "").strip().replace(" ", "").replace("\u00a0", "")
+    if not text:
+        return None
+    if not KRONOR.fullmatch(text):
+        raise casework.NotPossible(f"{text[:20]!r}: skriv hela kronor, till exempel 7200.")
+    return int(text)
+
+
 def _lines(form, prefix: str) -> dict[str, int]:
     """The adjusted lines of a form: fields named prefix + line, left empty when not changed."""
-    found = {}
-    for key, value in form.items():
-        if key.startswith(prefix) and str(value).strip():
-            text = str(value).strip().replace(" ", "")
-            if not text.isdigit() or len(text) > 9:
-                raise casework.NotPossible(f"{key.removeprefix(prefix)}: skriv hela kronor, till exempel 7200.")
-            found[key.removeprefix(prefix)] = int(text)
-    return found
+    return {key.removeprefix(prefix): amount for key, value in form.items()
+            if key.startswith(prefix) and (amount := _kronor(value)) is not None}
 
 
 async def _act(request: Request, item_id: int, action) -> Response:
-    """Run the action; back to the queue when it is done, or the case page again with what stopped it."""
+    """Run the action (in a worker thread: it waits for the store and the case system, and the console's
+    event loop must not), then show the case; or the case page again with what stopped it."""
+    form = await request.form()
     try:
-        action(await request.form())
+        await run_in_threadpool(action, form)
     except casework.NotPossible as e:
-        return _case_page(request, item_id, problem=str(e), status_code=409)
+        return await run_in_threadpool(_case_page, request, item_id, str(e), 409)
     return RedirectResponse(f"/arenden/{item_id}?klart=1", status_code=303)
 
 
 @router.post("/arenden/{item_id}/bevilja")
 async def grant(request: Request, item_id: int, person: Annotated[Person, Depends(allow_form(*CASEWORK))]):
     def action(form):
-        amount = str(form.get("belopp", "")).strip().replace(" ", "")
-        if amount and not amount.isdigit():
-            raise casework.NotPossible("Beviljat belopp: skriv hela kronor, eller lämna tomt för hela underskottet.")
         adjustments = {"costs": _lines(form, "kostnad_"), "income": _lines(form, "inkomst_")}
         casework.decide(console(request).ctx, item_id, person, "granted", str(form.get("motivering", "")),
-                        adjustments={k: v for k, v in adjustments.items() if v}, amount=int(amount) if amount else None)
+                        adjustments={k: v for k, v in adjustments.items() if v}, amount=_kronor(form.get("belopp")))
     return await _act(request, item_id, action)
 
 
@@ -91,7 +97,7 @@ def decision_letter(request: Request, item_id: int, person: Annotated[Person, De
     decision = found["decision"]
     if decision is None:
         raise HTTPException(404, "Ärendet har inget beslut ännu.")
-    pdf = letter(decision, views.applicant(found["application"]))
+    pdf = letter(decision, views.applicant_of(found["application"]) or "sökande")
     name = f"beslut-{found['item'].application_id}-{found['item'].period}.pdf"
     return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
@@ -105,7 +111,7 @@ def samples(request: Request, person: Annotated[Person, Depends(allow(*CASEWORK)
 async def sample_checked(request: Request, item_id: int, person: Annotated[Person, Depends(allow_form(*CASEWORK))],
                          notering: Annotated[str, Form()] = ""):
     try:
-        casework.check_sample(console(request).ctx, item_id, person, notering)
+        await run_in_threadpool(casework.check_sample, console(request).ctx, item_id, person, notering)
     except casework.NotPossible as e:
         return render(request, "samples.html", status_code=409, problem=str(e), samples=views.samples(console(request).ctx.store))
     return RedirectResponse("/stickprov", status_code=303)

@@ -9,12 +9,11 @@ from datetime import datetime
 
 from sqlalchemy import exists, func, select
 
-from robots.bots.decide import members
 from robots.bots.sla_watch import OPEN
 from robots.casework import SAMPLE_CHECKED
 from robots.contract.validate import PERIOD
 from robots.rules.agencies import AGENCIES
-from robots.rules.people import age_on_first_of_month
+from robots.rules.people import age_on_first_of_month, normalize
 from robots.rules.periods import previous_month
 from robots.store import Store
 from robots.store.models import AccessEvent, AuditEvent, PersonMonth, Run, WorkItem
@@ -92,7 +91,10 @@ def case(store: Store, item_id: int) -> dict | None:
         checked = session.scalar(select(exists().where(AuditEvent.item_id == item.id, AuditEvent.step == SAMPLE_CHECKED)))
         last_month = _last_month(session, item)
     application = item.application or {}
-    referral = item.referral if item.referral is not None and item.state != State.WITH_CASEWORKER else item.decision
+    # The robot's referral: the decision itself while it waits for a caseworker, the one set aside once a
+    # caseworker has decided; none when the robot decided (a later round's grant after a send-back included).
+    by_person = item.decision is not None and str(item.decision.get("decided_by", "")).startswith("caseworker:")
+    referral = item.referral if by_person else item.decision if item.outcome == "referred" else None
     return {"item": item, "application": application, "members": _members(application), "answers": _answers(answers),
             "referral": referral, "decision": item.decision, "history": application.get("history"), "events": events,
             "application_json": json.dumps(application, ensure_ascii=False, indent=2), "sample_checked": checked,
@@ -102,9 +104,10 @@ def case(store: Store, item_id: int) -> dict | None:
 def _last_month(session, item: WorkItem) -> WorkItem | None:
     """The applicant's grant for the month before, as this store holds it (a person's month is held by the
     item that granted it: person_months, by its primary key)."""
-    applicant = next(iter(members(item)), None)
+    applicant = applicant_of(item.application or {})
     if applicant is None or not PERIOD.fullmatch(item.period):
         return None
+    applicant = normalize(applicant)
     held = session.scalar(select(PersonMonth.item_id).where(PersonMonth.period == previous_month(item.period), PersonMonth.person == applicant))
     return session.get(WorkItem, held) if held is not None else None
 
@@ -159,8 +162,9 @@ def item_by_application(store: Store, application_id: str) -> int | None:
         return session.scalar(select(WorkItem.id).where(WorkItem.application_id == application_id).order_by(WorkItem.id.desc()).limit(1))
 
 
-def applicant(application: dict) -> str:
+def applicant_of(application: dict) -> str | None:
+    """The applicant's personnummer as the application writes it."""
     for m in (application.get("household") or {}).get("members") or []:
         if isinstance(m, dict) and m.get("role") == "applicant" and isinstance(m.get("personnummer"), str):
             return m["personnummer"]
-    return "okänd sökande"
+    return None

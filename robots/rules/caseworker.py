@@ -70,7 +70,6 @@ def decide(referral: dict, outcome: str, justification: str, law: Law, *, decide
     made = referral["calculation"].get("made") is not False
     calculation = adjusted(referral["calculation"], adjustments) if made and adjustments else referral["calculation"]
     decision: dict = {"application_id": referral["application_id"], "period": referral["period"], "outcome": outcome}
-    full = False
     if outcome == "granted":
         if not made:
             raise NotAllowed("Det finns ingen beräkning att bevilja efter. Avslå, eller skicka tillbaka ansökan till roboten.")
@@ -80,12 +79,12 @@ def decide(referral: dict, outcome: str, justification: str, law: Law, *, decide
         if amount is not None and (type(amount) is not int or not 0 < amount <= deficit):
             raise NotAllowed(f"Beviljat belopp ska vara hela kronor, mer än 0 och högst underskottet {kr(deficit)}.")
         decision["amount"] = deficit if amount is None else amount
-        full = decision["amount"] == deficit
     decision["calculation"] = calculation
     decision["reasons"] = []
     decision["justification"] = justification
     if found := changes(referral["calculation"], adjustments) if made else {}:
         decision["adjustments"] = found
+    full = full_grant(decision)
     on = date.fromisoformat(decided_at[:10])
     basis = ["sol_right", "sol_costs", "sof_riksnorm"]
     basis += [key for key, line in (("sol_jobbstimulans", "jobbstimulans"), ("sol_children_earnings", "children_earnings"))
@@ -99,7 +98,15 @@ def decide(referral: dict, outcome: str, justification: str, law: Law, *, decide
     return decision
 
 
+def against(decision: dict) -> bool:
+    """Whether a caseworker's changed lines go against the applicant: a cost counted lower, an income higher."""
+    changed = decision.get("adjustments") or {}
+    return any(new < old for old, new in changed.get("costs", {}).values()) or any(new > old for old, new in changed.get("income", {}).values())
+
+
 def full_grant(decision: dict) -> bool:
-    """Whether the decision grants all the applicant's deficit: no appeal text is needed then."""
+    """Whether the decision grants all the applicant asked for: the whole deficit, with no line counted
+    against the applicant. Only then is there nothing to appeal."""
     calculation = decision.get("calculation", {})
-    return decision.get("outcome") == "granted" and calculation.get("made") is not False and decision.get("amount") == calculation.get("deficit")
+    return (decision.get("outcome") == "granted" and calculation.get("made") is not False
+            and decision.get("amount") == calculation.get("deficit") and not against(decision))

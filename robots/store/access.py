@@ -19,14 +19,14 @@ def _access_hash(previous: str, at: datetime, who: str, what: str, detail: dict)
                                                  "detail": detail})).encode()).hexdigest()
 
 
-def record(store, who: str, what: str, **detail) -> None:
+def record(store, who: str, what: str, at: datetime | None = None, **detail) -> None:
     """Append to the sign-in record. Two appending at once read the same last event; the unique prev_hash
     lets one in, and the other appends again after it."""
+    at = at or utcnow()
     for attempt in range(5):
         try:
             with store.unit_of_work() as session:
                 previous = session.scalar(select(AccessEvent.hash).order_by(AccessEvent.id.desc()).limit(1)) or GENESIS
-                at = utcnow()
                 session.add(AccessEvent(at=at, who=who[:100], what=what, detail=detail, prev_hash=previous,
                                         hash=_access_hash(previous, at, who[:100], what, detail)))
             return

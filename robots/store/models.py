@@ -74,7 +74,7 @@ class WorkItem(Base):
     decision_id: Mapped[str | None] = mapped_column(String(100), unique=True)
     decision: Mapped[dict | None] = mapped_column(JSON)  # the decision in force: the robot's, or a caseworker's after a referral
     referral: Mapped[dict | None] = mapped_column(JSON)  # the robot's referral, kept when a caseworker's decision replaces it
-    round: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # 2, 3 … after a caseworker sent it back to the robot
+    round: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # 2, 3 …: decided anew (sent back to the robot, or a refused decision requeued)
     outcome: Mapped[str | None] = mapped_column(String(16))
     amount: Mapped[int | None] = mapped_column(Integer)
     sample_draw: Mapped[float | None] = mapped_column()  # the recorded stickprov draw, 0..1

@@ -201,3 +201,16 @@ def test_a_takeover_that_fails_still_remembers_who_holds_the_claim(bench):
     assert intake(b)["claimed"] == 1
     item = bench.items()["A-1"]
     assert (item.state, item.claimed_by, item.replaces) == ("CLAIMED", "casebot@bench-2", None)
+
+
+def test_an_application_decided_by_hand_in_the_case_system_meanwhile_is_withdrawn(bench):
+    from robots.store.models import PersonMonth
+
+    bench.file("A-1")
+    bench.through(intake, fetch, decide)
+    bench.cases.decide_by_hand("A-1", "hs01")
+    assert write_back(bench.ctx)["withdrawn"] == 1
+    item = bench.items()["A-1"]
+    assert item.state == "WITHDRAWN" and bench.cases.payments == []
+    with bench.ctx.store.sessions() as session:
+        assert session.scalars(select(PersonMonth).where(PersonMonth.item_id == item.id)).all() == []  # the month is free again

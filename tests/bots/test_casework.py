@@ -161,3 +161,33 @@ def test_a_stickprov_is_checked_once(bench):
     unsampled = next(i for i in bench.items().values() if not i.sampled)
     with pytest.raises(NotPossible, match="inte uttaget"):
         casework.check_sample(bench.ctx, unsampled.id, ANNA, "")
+
+
+def test_sending_back_again_after_a_lost_answer_goes_through(bench):
+    item = referred(bench)
+    bench.cases.reopen("A-1", "anna", "the first call, whose answer was lost")  # the case system did it; the store did not
+    casework.send_back(bench.ctx, item.id, ANNA, "Igen.")
+    assert bench.items()["A-1"].state == "NEW" and bench.cases.records["A-1"]["status"] == "submitted"
+
+
+def test_a_grant_the_ledger_refuses_is_requeued_to_the_caseworker_as_a_new_round(bench):
+    item = referred(bench)
+    applicant = item.application["household"]["members"][0]["personnummer"].replace("-", "")
+    bench.cases.paid[(applicant, "2023-11")] = "B-9"  # paid elsewhere after the referral, unknown to the store
+    done = casework.decide(bench.ctx, item.id, ANNA, "granted", "Allt stämmer.")
+    assert done.state == "FAILED" and done.error_kind == "BUSINESS"
+    assert casework.requeue(bench.ctx, item.id, OLLE, "Betalas i B-9.") == "WITH_CASEWORKER"
+    again = bench.items()["A-1"]
+    assert (again.round, again.outcome, again.decision["outcome"]) == (2, "referred", "referred")
+    with bench.ctx.store.sessions() as session:
+        assert session.scalars(select(PersonMonth).where(PersonMonth.item_id == item.id)).all() == []
+    done = casework.decide(bench.ctx, item.id, ANNA, "refused", "Betalas redan i ansökan B-9.")
+    assert (done.state, done.decision_id) == ("WRITTEN", "casebot-A-1-2023-11-2-handlaggare") and bench.cases.payments == []
+
+
+def test_a_referral_for_a_member_paid_elsewhere_cannot_be_granted_by_hand(bench):
+    item = referred(bench)
+    with bench.ctx.store.unit_of_work() as session:
+        session.get(type(item), item.id).granted_elsewhere = {"190001010000": "B-1"}
+    with pytest.raises(NotPossible, match="redan beviljats.*B-1"):
+        casework.decide(bench.ctx, item.id, ANNA, "granted", "Allt stämmer.")

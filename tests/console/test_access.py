@@ -3,6 +3,8 @@ role is allowed works (no redirect to sign-in, no 403); everything else is a red
 and so is a form posted without its CSRF token. Plus the cookies, the sign-in limit, and free text shown
 as text."""
 
+from pathlib import Path
+
 import pytest
 import requests
 from fastapi.routing import APIRoute
@@ -165,3 +167,25 @@ def test_the_case_page_shows_last_months_grant(served):
         session.add(PersonMonth(period="2023-10", person=applicant, item_id=granted.id))
     page = served.signed_in("anna").get(f"{served.url}/arenden/{referred.id}").text
     assert "Förra månaden" in page and granted.application_id in page
+
+
+@pytest.mark.parametrize("target,kept", [("/arenden/3", True), ("/drift?x=1", True), ("//evil.example", False),
+                                         ("/\\evil.example", False), ("https://evil.example/", False), ("/a\nb", False)])
+def test_signing_in_returns_only_to_a_page_of_the_console(target, kept):
+    from robots.console.app import _safe_next
+
+    assert (_safe_next(target) == target) is kept
+
+
+def test_the_robot_log_may_run_its_own_scripts_in_a_sandbox(served):
+    with served.worker.store.sessions() as session:
+        run = session.scalars(select(Run).where(Run.log_dir.is_not(None))).first()
+    (Path(run.log_dir) / "log.html").write_text("<script>window.output = {}</script>", encoding="utf-8")  # as `casebot run` leaves it
+    answer = served.signed_in("olle").get(f"{served.url}/korningar/{run.id}/logg")
+    assert answer.status_code == 200 and "sandbox allow-scripts" in answer.headers["content-security-policy"]
+    assert "connect-src 'none'" in answer.headers["content-security-policy"]
+
+
+def test_an_unknown_page_is_the_consoles_error_page(served):
+    answer = served.signed_in("anna").get(served.url + "/finns-inte")
+    assert answer.status_code == 404 and "Det gick inte" in answer.text

@@ -78,7 +78,7 @@ def test_a_caseworker_grants_with_an_adjusted_rent_and_refuses_another(browser, 
     expect(page.locator("section.decision")).to_contain_text("Beviljat")
     text = letter_text(page)
     assert f"{deficit - 300:,} kr".replace(",", " ") in text and "Hyra: ändrad från" in text
-    assert "Hur du överklagar" not in text  # the whole deficit granted: nothing to appeal
+    assert "Hur du överklagar" in text and "avslås i övrigt" in text  # a rent counted lower than applied for can be appealed
 
     record = StandIn(served.world.cases.url).get(first.application_id)
     by_caseworker = [d for d in record["decisions"] if d["decided_by"] == "caseworker:anna"]

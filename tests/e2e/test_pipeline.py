@@ -14,6 +14,7 @@ from robots.config import load_parameters
 from robots.decide import decide
 from robots.replay import redecide
 from robots.store import Run, WorkItem
+from robots.store.models import PersonMonth
 from robots.store.queue import latest_answers
 from tests.conftest import run as decide_with_fixed_clock
 
@@ -131,7 +132,7 @@ def test_a_failing_agency_waits_then_refers(world):
     worker.close()
 
 
-def test_a_refused_write_back_fails_the_item_for_a_person(world):
+def test_an_application_a_person_decided_in_the_case_system_meanwhile_is_withdrawn(world):
     from robots.bots.decide import decide
     from robots.bots.fetch import fetch
     from robots.bots.intake import intake
@@ -150,12 +151,13 @@ def test_a_refused_write_back_fails_the_item_for_a_person(world):
     cases.put_decision(item.application_id, "manual-1", by_person | {"outcome": "refused"})
     counts = write_back(ctx)
     worker.finish_run(ctx, {}, "ok")
-    assert counts["failed"] == 1 and counts["written"] + counts["referred"] == 1
+    assert counts["withdrawn"] == 1 and counts["failed"] == 0 and counts["written"] + counts["referred"] == 1
     with worker.store.sessions() as session:
-        failed = session.get(WorkItem, item.id)
-    assert failed.state == "FAILED" and "already decided" in failed.last_error
+        withdrawn = session.get(WorkItem, item.id)
+        held = session.scalars(select(PersonMonth).where(PersonMonth.item_id == item.id)).all()
+    assert withdrawn.state == "WITHDRAWN" and "already decided" in withdrawn.last_error and held == []
     assert cases.payments(application_id=item.application_id)["count"] == 0
-    assert world.open_items() == 0  # a FAILED item is no longer the robot's: a person has it
+    assert world.open_items() == 0
     worker.close()
 
 

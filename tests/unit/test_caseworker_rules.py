@@ -74,3 +74,12 @@ def test_what_a_caseworker_cannot_decide(outcome, justification, amount, calcula
 def test_a_refusal_without_a_calculation_is_possible():
     d = decide(REFERRAL | {"calculation": {"made": False, "why": "ogiltig ansökan"}}, "refused", "Ansökan saknar uppgifter.", PARAMS.law, **ON)
     assert d["outcome"] == "refused" and d["calculation"] == {"made": False, "why": "ogiltig ansökan"}
+
+
+@pytest.mark.parametrize("adjustments,full", [
+    ({"costs": {"rent": 6_500}}, True), ({"income": {"salary": 3_000}}, True),  # in the applicant's favour
+    ({"costs": {"rent": 5_500}}, False), ({"income": {"salary": 4_500}}, False),  # against: appealable
+])
+def test_a_grant_of_the_whole_deficit_is_full_only_when_no_line_went_against_the_applicant(adjustments, full):
+    d = decide(REFERRAL, "granted", "Motiverat.", PARAMS.law, adjustments=adjustments, **ON)
+    assert full_grant(d) is full and any("överklagas" in b for b in d["legal_basis"]) is not full

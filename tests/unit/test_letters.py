@@ -25,12 +25,17 @@ def test_the_robots_grant_says_it_was_made_automatically_with_the_calculation():
     assert f"{ROBOT_GRANT['amount']:,} kr".replace(",", " ") in t
 
 
-@pytest.mark.parametrize("outcome,amount,appeal", [("granted", None, False), ("granted", 10_000, True), ("refused", None, True)])
-def test_a_persons_decision_has_its_reasons_and_the_appeal_text_unless_all_is_granted(outcome, amount, appeal):
+@pytest.mark.parametrize("outcome,amount,rent,appeal", [
+    ("granted", None, 6_500, False),  # a cost counted higher: nothing goes against the applicant
+    ("granted", None, 5_500, True),  # the whole deficit, but of a rent counted lower: that part is refused
+    ("granted", 10_000, 6_500, True),
+    ("refused", None, 5_500, True),
+])
+def test_a_persons_decision_has_its_reasons_and_the_appeal_text_unless_all_is_granted(outcome, amount, rent, appeal):
     d = decide(REFERRAL, outcome, "Hyran är lägre än sökt enligt hyresavtalet.", PARAMS.law, amount=amount,
-               adjustments={"costs": {"rent": 5_500}}, **ON)
+               adjustments={"costs": {"rent": rent}}, **ON)
     t = text(d)
-    assert "Hyran är lägre än sökt" in t and "ändrad från 6 000 kr till 5 500 kr" in t and "handläggare (anna)" in t
+    assert "Hyran är lägre än sökt" in t and f"ändrad från 6 000 kr till {rent:,} kr".replace(",", " ") in t and "handläggare (anna)" in t
     assert ("Hur du överklagar" in t and "tre veckor" in t) is appeal
     assert "automatiserat" not in t
 
