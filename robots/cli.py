@@ -289,7 +289,7 @@ def stub(system: str, host: str, port: int | None, db: Path | None, **faults: ob
     """Run the stand-in for an outside system in the foreground (Ctrl-C stops it).
 
     ssbtek is the register gateway, casesystem the case system. Both serve /health and their OpenAPI
-    document at /openapi.json (browse /docs). Fault flags apply to ssbtek; they can also be set with
+    document at /openapi.json. Fault flags apply to ssbtek; they can also be set with
     CASEBOT_SSBTEK_<NAME> environment variables or changed at run time with PUT /admin/faults.
     """
     from pydantic import ValidationError

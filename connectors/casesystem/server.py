@@ -309,6 +309,7 @@ def create_app(db_path: Path) -> FastAPI:
         version="1",
         description="Applications for ekonomiskt bistånd, claims, decisions, payments. Synthetic data only.",
         lifespan=lifespan,
+        docs_url=None, redoc_url=None,  # their pages load scripts from a public CDN; /openapi.json stays
     )
 
     clear_validation_errors(app)

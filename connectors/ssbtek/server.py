@@ -140,6 +140,7 @@ def create_app(db_path: Path, faults: Faults | None = None) -> FastAPI:
         version="1",
         description="Register data for ekonomiskt bistånd: one query, one person, one period. Synthetic data only.",
         lifespan=lifespan,
+        docs_url=None, redoc_url=None,  # their pages load scripts from a public CDN; /openapi.json stays
     )
 
     clear_validation_errors(app)

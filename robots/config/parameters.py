@@ -92,6 +92,7 @@ class _PolicyInfo(_Strict):
     valid_from: date
     source: str = Field(min_length=1)
     delegation: str = Field(min_length=1)
+    referral_delegation: str | None = Field(default=None, min_length=1)
 
 
 class _RentCeiling(_Strict):
@@ -197,6 +198,7 @@ def policy_version(content: dict[str, Any], origin: object) -> Policy:
         valid_from=f.policy.valid_from,
         source=f.policy.source,
         delegation=f.policy.delegation,
+        referral_delegation=f.policy.referral_delegation,
         rent_ceiling_one_adult=f.rent_ceiling.one_adult,
         rent_ceiling_two_adults=f.rent_ceiling.two_adults,
         rent_ceiling_with_children=tuple(f.rent_ceiling.with_children),

@@ -136,8 +136,10 @@ def _signed(decision: dict, table: NormTable | None, policy: Policy | None, *, d
     decision["rules_version"] = _version(policy.name, policy.valid_from) if policy is not None else f"casebot-rules {RULES_VERSION}"
     decision["decided_by"] = decided_by
     decision["decided_at"] = decided_at
-    if policy is not None:
-        decision["delegation"] = policy.delegation
+    # The delegation that covers what was done: granting, or handing over to a caseworker (when the policy names one).
+    delegation = None if policy is None else policy.delegation if decision["outcome"] == "granted" else policy.referral_delegation
+    if delegation is not None:
+        decision["delegation"] = delegation
     return decision
 
 

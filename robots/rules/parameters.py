@@ -69,7 +69,7 @@ class Policy:
     name: str
     valid_from: date
     source: str
-    delegation: str
+    delegation: str  # under which the robot grants (kommunallagen 6 kap. 37 §)
     rent_ceiling_one_adult: int
     rent_ceiling_two_adults: int
     # 1-2 adults with 1, 2, ... children; the last applies to that many children or more.
@@ -81,6 +81,9 @@ class Policy:
     child_sources: tuple[str, ...]
     # Costs beyond the statutory list that the committee lets the robot accept (e.g. a childcare fee).
     accepted_costs: tuple[str, ...] = ()
+    # Under which the robot hands an application over to a caseworker, when the committee has said; a version
+    # without it records no delegation on a referral (the grants' delegation does not cover referring).
+    referral_delegation: str | None = None
     digest: str = ""  # sha256 of `content`
     content: str = field(default="", repr=False)  # the file's content as canonical JSON, kept by the store
 

@@ -406,3 +406,12 @@ def test_the_stored_application_is_what_was_submitted(casesystem):
     stored.pop("application_id")
     stored.pop("history", None)
     assert json.dumps(stored, sort_keys=True) == json.dumps(application, sort_keys=True)
+
+
+def test_the_stand_ins_need_nothing_from_the_internet(casesystem):
+    """No /docs page (it loads its scripts from a public CDN, blank on a closed network); the OpenAPI document stays."""
+    import requests
+
+    base = casesystem.http.base_url
+    assert requests.get(base + "/docs", timeout=5).status_code == 404
+    assert requests.get(base + "/openapi.json", timeout=5).json()["info"]["title"].startswith("casebot reference case system")

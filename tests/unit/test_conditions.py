@@ -286,3 +286,14 @@ def test_a_member_granted_the_month_in_another_application_refers_naming_it():
     assert decision["reasons"][0]["personnummer"] == child
     assert "EB-2023-0000042" in decision["reasons"][0]["text"]
     assert decision["calculation"]["deficit"] > 0 and "amount" not in decision
+
+
+@pytest.mark.parametrize("referral_delegation", [None, "punkt 3.2: automatiserad överlämning till handläggare"])
+def test_a_grant_cites_the_grants_delegation_and_a_referral_only_one_for_referring(referral_delegation):
+    params = with_policy(referral_delegation=referral_delegation)
+    granted = run(*base()[:2], params)
+    application, answers = base()[:2]
+    application["changes_reported"] = True
+    referred = run(application, answers, params)
+    assert granted["outcome"] == "granted" and granted["delegation"] == POLICY.delegation
+    assert referred["outcome"] == "referred" and referred.get("delegation") == referral_delegation
