@@ -21,7 +21,7 @@ from robots.contract.validate import application_problems
 from robots.rules import caseworker
 from robots.store import audit
 from robots.store.models import AuditEvent, PersonMonth, WorkItem
-from robots.store.queue import release
+from robots.store.queue import release as release_lease
 from robots.workflow import State, move
 
 SAMPLE_CHECKED = "sample checked"
@@ -135,7 +135,7 @@ def requeue(ctx: Context, item_id: int, person: Person, note: str) -> State:
             item.round += 1
         if to in (State.CLAIMED, State.READY, State.NEW, State.WITH_CASEWORKER):
             session.execute(delete(PersonMonth).where(PersonMonth.item_id == item.id))
-        release(item)
+        release_lease(item)
         item.attempts, item.next_attempt_at, item.error_kind = 0, None, None
         move(ctx.store, session, item, to, "requeued", by=person.signature, note=" ".join(note.split()) or None, after=item.last_error)
         item.last_error = None
@@ -151,3 +151,58 @@ def check_sample(ctx: Context, item_id: int, person: Person, note: str) -> None:
         if session.scalar(select(exists().where(AuditEvent.item_id == item.id, AuditEvent.step == SAMPLE_CHECKED))):
             raise NotPossible("Stickprovet är redan kontrollerat.")
         ctx.store.audit(session, SAMPLE_CHECKED, {"by": person.signature, "note": " ".join(note.split()) or None}, item.id)
+
+
+def retry_now(ctx: Context, item_id: int, person: Person, note: str) -> State:
+    """An operator's retry: a FAILED item is requeued (`requeue`); a WAITING one is made due at once."""
+    with ctx.store.unit_of_work() as session:
+        item = _locked(session, item_id, ctx.clock())
+        if item.state == State.WAITING:
+            item.next_attempt_at = None
+            move(ctx.store, session, item, State.WAITING, "retry now", by=person.signature, note=" ".join(note.split()) or None)
+            return State.WAITING
+    return requeue(ctx, item_id, person, note)
+
+
+# What a person may take over from the robot: items with no decision of the robot's on the way.
+RELEASABLE = (State.NEW, State.CLAIMED, State.WAITING, State.READY, State.FAILED)
+
+
+def release(ctx: Context, item_id: int, person: Person, note: str) -> None:
+    """A person takes the application over: the robot's claim in the case system is given back and the item
+    is WITHDRAWN (not the robot's any more). Not once a decision is on its way: that is written, or requeued."""
+    note = " ".join(note.split())
+    if not note:
+        raise NotPossible("say why the application is taken from the robot (--note)")
+    with ctx.store.unit_of_work() as session:
+        item = _locked(session, item_id, ctx.clock())
+        if item.state not in RELEASABLE or item.decision is not None:
+            raise NotPossible(f"item {item_id} is {item.state}{' with a decision on its way' if item.decision is not None else ''}: "
+                              "only an item without a decision can be released")
+        application_id, claimant = item.application_id, item.claimed_by
+    if claimant is not None:  # outside our transaction, as every call to the case system; releasing is idempotent
+        try:
+            ctx.casesystem.release(application_id, claimant)
+        except ConnectorError as e:
+            raise NotPossible(f"the case system did not take the claim back: {e}") from e
+    with ctx.store.unit_of_work() as session:
+        item = _locked(session, item_id, ctx.clock())
+        if item.state not in RELEASABLE or item.decision is not None:
+            raise NotPossible(f"item {item_id} changed meanwhile (it is {item.state}); look again")
+        session.execute(delete(PersonMonth).where(PersonMonth.item_id == item.id))
+        release_lease(item)
+        move(ctx.store, session, item, State.WITHDRAWN, "released", by=person.signature, note=note)
+
+
+def resolve(ctx: Context, item_id: int, person: Person, note: str) -> None:
+    """A FAILED item a person has dealt with outside casebot (decided in the case system, say): WITHDRAWN,
+    out of the SLA watch, with the person's note in the trail."""
+    note = " ".join(note.split())
+    if not note:
+        raise NotPossible("say how it was resolved (--note)")
+    with ctx.store.unit_of_work() as session:
+        item = _locked(session, item_id, ctx.clock())
+        if item.state != State.FAILED:
+            raise NotPossible(f"item {item_id} is {item.state}: only a FAILED item is resolved by hand")
+        session.execute(delete(PersonMonth).where(PersonMonth.item_id == item.id))
+        move(ctx.store, session, item, State.WITHDRAWN, "resolved", by=person.signature, note=note, after=item.last_error)

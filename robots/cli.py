@@ -10,6 +10,7 @@ import click
 
 from robots import __version__
 from robots.config import ConfigError, load_parameters
+from robots.workflow import State
 
 
 def fail(message: str) -> None:
@@ -156,6 +157,71 @@ def status(as_json: bool, check: bool) -> None:
         fail(str(e))
     if check and needs_a_person(report):
         sys.exit(1)
+
+
+@main.group(invoke_without_command=True)
+@click.option("--state", type=click.Choice([s.value for s in State]), help="Only items in this state.")
+@click.option("--reason", help="Only items referred with this reason code (e.g. REGISTRY_UNAVAILABLE).")
+@click.option("--overdue", is_flag=True, help="Only items past their deadline (open or FAILED).")
+@click.option("--limit", type=click.IntRange(1, 100_000), default=200, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="As JSON, for a script.")
+@click.pass_context
+def items(ctx: click.Context, state: str | None, reason: str | None, overdue: bool, limit: int, as_json: bool) -> None:
+    """The work items that wait or failed, with why; `items retry|release|resolve ID --note TEXT` acts on one."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from robots.items import find, render
+    from robots.store import StoreOutOfDate, open_store
+
+    try:
+        found = find(open_store(store_url()), state=state, reason=reason, overdue=overdue, limit=limit)
+    except (ConfigError, StoreOutOfDate) as e:
+        fail(str(e))
+    click.echo(json.dumps(found, ensure_ascii=False, indent=2) if as_json else render(found))
+
+
+def _act_on_item(action: str, item_id: int, note: str) -> None:
+    import getpass
+
+    from robots import casework
+    from robots.bootstrap import build_worker, casework_context
+    from robots.store import StoreOutOfDate
+
+    try:
+        worker = build_worker()
+    except (ConfigError, StoreOutOfDate) as e:
+        fail(str(e))
+    try:
+        done = getattr(casework, action)(casework_context(worker), item_id, casework.Person(getpass.getuser(), "operator"), note)
+    except casework.NotPossible as e:
+        fail(str(e))
+    finally:
+        worker.close()
+    click.echo(f"item {item_id}: {action.replace('_now', '')} done" + (f", now {done}" if done else ""))
+
+
+@items.command("retry")
+@click.argument("item_id", type=int)
+@click.option("--note", default="", help="Why, for the audit trail.")
+def items_retry(item_id: int, note: str) -> None:
+    """A FAILED item back to where it failed; a WAITING one due at once."""
+    _act_on_item("retry_now", item_id, note)
+
+
+@items.command("release")
+@click.argument("item_id", type=int)
+@click.option("--note", required=True, help="Why a person takes it over (audit trail).")
+def items_release(item_id: int, note: str) -> None:
+    """A person takes the application over: the robot's claim is given back, the item WITHDRAWN."""
+    _act_on_item("release", item_id, note)
+
+
+@items.command("resolve")
+@click.argument("item_id", type=int)
+@click.option("--note", required=True, help="How it was resolved (audit trail).")
+def items_resolve(item_id: int, note: str) -> None:
+    """A FAILED item a person dealt with outside casebot: WITHDRAWN, out of the SLA watch."""
+    _act_on_item("resolve", item_id, note)
 
 
 @main.command()

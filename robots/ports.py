@@ -34,6 +34,10 @@ class CaseSystem(Protocol):
         when it was already there, or None; error or None), as each comes."""
         ...
 
+    def release(self, application_id: str, robot: str) -> None:
+        """Give back `robot`'s claim on the application unhandled (an operator's `casebot items release`)."""
+        ...
+
     def reopen(self, application_id: str, caseworker: str, note: str) -> None:
         """Give a referred application back to the robot: submitted again, to be claimed and decided anew
         (the console's "send back"). Idempotent; Conflict when it is claimed or decided."""

@@ -37,7 +37,7 @@ ALLOWED: dict[State, frozenset[State]] = {
     S.NEW: frozenset({S.CLAIMED, S.READY, S.WITHDRAWN, S.FAILED}),
     S.CLAIMED: frozenset({S.WAITING, S.READY, S.WITHDRAWN, S.FAILED}),
     S.WAITING: frozenset({S.WAITING, S.READY, S.WITHDRAWN, S.FAILED}),
-    S.READY: frozenset({S.DECIDED, S.REFERRED, S.FAILED}),
+    S.READY: frozenset({S.DECIDED, S.REFERRED, S.FAILED, S.WITHDRAWN}),  # WITHDRAWN: a person took it over
     # READY: the ledger pays a member elsewhere; WITHDRAWN: a person decided it in the case system meanwhile
     S.DECIDED: frozenset({S.WRITTEN, S.READY, S.FAILED, S.WITHDRAWN}),
     S.REFERRED: frozenset({S.WITH_CASEWORKER, S.FAILED, S.WITHDRAWN}),
@@ -45,7 +45,8 @@ ALLOWED: dict[State, frozenset[State]] = {
     S.CASEWORKER_DECIDED: frozenset({S.WRITTEN, S.FAILED, S.WITHDRAWN}),
     S.WRITTEN: frozenset(),
     # An operator sends a failed item back to where it failed: to be claimed, fetched, decided or written again.
-    S.FAILED: frozenset({S.NEW, S.CLAIMED, S.READY, S.DECIDED, S.REFERRED, S.CASEWORKER_DECIDED, S.WITH_CASEWORKER}),
+    S.FAILED: frozenset({S.NEW, S.CLAIMED, S.READY, S.DECIDED, S.REFERRED, S.CASEWORKER_DECIDED, S.WITH_CASEWORKER,
+                         S.WITHDRAWN}),  # WITHDRAWN: a person resolved it, or took it over
     S.WITHDRAWN: frozenset(),
 }
 # States in which the robot still has work to do; the rest are with a person, or done.

@@ -85,6 +85,14 @@ class FakeCaseSystem:
     def put_many(self, writes: Sequence[tuple[str, str, dict]]) -> Iterator[tuple[int, object, Exception | None]]:
         return self._each(self._put, writes)
 
+    def release(self, application_id: str, robot: str) -> None:
+        self._outage()
+        r = self.records[application_id]
+        if r["status"] == "claimed" and r["claimed_by"] == robot:
+            r["status"], r["claimed_by"] = "submitted", None
+        elif r["status"] != "submitted":
+            raise Conflict(f"application {application_id} is {r['status']}", 409)
+
     def decide_by_hand(self, application_id: str, caseworker: str, outcome: str = "refused") -> None:
         """A caseworker decides in the case system itself, outside casebot."""
         self.decisions[f"manual-{application_id}"] = (application_id, {"outcome": outcome, "decided_by": f"caseworker:{caseworker}"})

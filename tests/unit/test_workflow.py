@@ -23,7 +23,7 @@ def test_allowed_moves(frm, to):
 
 @pytest.mark.parametrize("frm,to", [
     (State.NEW, State.WRITTEN), (State.WRITTEN, State.READY), (State.WITH_CASEWORKER, State.WRITTEN),
-    (State.REFERRED, State.WRITTEN), (State.FAILED, State.WRITTEN), (State.READY, State.WITHDRAWN),
+    (State.REFERRED, State.WRITTEN), (State.FAILED, State.WRITTEN), (State.WRITTEN, State.WITHDRAWN),
     (State.WITH_CASEWORKER, State.DECIDED),
 ])
 def test_a_move_the_workflow_does_not_allow_is_refused(frm, to):
