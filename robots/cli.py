@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -49,9 +50,28 @@ def store_url() -> str | None:
     return load_settings().database.url or None
 
 
-@click.group()
+class _OneLine(click.Group):
+    """A database or network that does not answer is one line naming it, and exit 2; the traceback only
+    with --debug (or CASEBOT_DEBUG=1)."""
+
+    def invoke(self, ctx: click.Context):
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from connectors.errors import ConnectorError
+
+        try:
+            return super().invoke(ctx)
+        except (SQLAlchemyError, ConnectorError, OSError) as e:
+            if ctx.params.get("debug") or os.environ.get("CASEBOT_DEBUG"):
+                raise
+            what = str(getattr(e, "orig", None) or e).strip().splitlines()
+            fail(f"{type(e).__name__}: {what[0] if what else e!r} (run with --debug for the traceback)")
+
+
+@click.group(cls=_OneLine)
 @click.version_option(__version__, prog_name="casebot")
-def main() -> None:
+@click.option("--debug", is_flag=True, help="Show the traceback of an error, not only its one line.")
+def main(debug: bool) -> None:
     """casebot decides repeat applications for försörjningsstöd and refers the rest to a caseworker."""
 
 
