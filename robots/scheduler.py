@@ -14,6 +14,7 @@ the handler runs on the main thread, which may hold the very lock (a threading.E
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
@@ -40,7 +41,21 @@ def scheduled_pass() -> None:
         log.info("%s is not a working day: no run", today)
         return
     run_id, rc, outdir = run_tasks(console="none")
-    (log.info if rc == 0 else log.error)("run %s: %s; log %s", run_id, "ok" if rc == 0 else f"{rc} task(s) failed", outdir / "log.html")
+    (log.info if rc == 0 else log.error)("run %s: %s; %s; log %s", run_id, "ok" if rc == 0 else f"{rc} task(s) failed",
+                                         pass_summary(outdir / "summary.json"), outdir / "log.html")
+
+
+def pass_summary(path) -> str:
+    """One line for an operator: what the pass decided, what waits and what failed (from its summary.json)."""
+    try:
+        counts = json.loads(path.read_text(encoding="utf-8"))["counts"]
+    except (OSError, ValueError, KeyError):
+        return "no summary (see the log)"
+    get = lambda step, key: counts.get(step, {}).get(key, 0)  # noqa: E731
+    failed = sum(c.get("errors", 0) + c.get("failed", 0) for c in counts.values() if isinstance(c, dict))
+    return (f"decided {get('decide', 'granted')} granted, {get('decide', 'referred')} referred; "
+            f"written {get('write_back', 'written')}; waiting {get('fetch', 'waiting') + get('write_back', 'retry')}; "
+            f"failed {failed}")
 
 
 def build_scheduler(settings: Settings) -> BackgroundScheduler:

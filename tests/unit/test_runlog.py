@@ -40,3 +40,14 @@ def test_run_folders_older_than_the_setting_are_pruned_and_nothing_else(tmp_path
     assert prune(tmp_path, 90, now) == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == ["new", "not-a-run"]
     assert prune(tmp_path / "missing", 90, now) == 0
+
+
+def test_the_schedulers_line_for_a_pass(tmp_path):
+    from robots.scheduler import pass_summary
+
+    summary = tmp_path / "summary.json"
+    summary.write_text(json.dumps({"counts": {"intake": {"new": 12, "errors": 0}, "fetch": {"ready": 10, "waiting": 2},
+                                              "decide": {"granted": 7, "referred": 3, "errors": 1},
+                                              "write_back": {"written": 7, "retry": 1, "failed": 1}}}), encoding="utf-8")
+    assert pass_summary(summary) == "decided 7 granted, 3 referred; written 7; waiting 3; failed 2"
+    assert pass_summary(tmp_path / "none.json") == "no summary (see the log)"
