@@ -1,24 +1,43 @@
 """Where casebot keeps its files, found when asked, never at import: a process (a test, the demo, a
 service) can be pointed elsewhere with the environment before it builds anything.
 
-CASEBOT_DATA_DIR: the SQLite files of the worker's store and the stand-ins (default: data/ in the project).
-CASEBOT_LOG_DIR: run logs, logs/runs/<run id>/ (default: logs/ in the project).
+CASEBOT_DATA_DIR: the SQLite files of the worker's store and the stand-ins (default: data/ in the project,
+  or, installed from a wheel, in the current folder).
+CASEBOT_LOG_DIR: run logs, logs/runs/<run id>/ (default: logs/ beside data/).
+The task files and the default config/ are the checkout's, or, installed, <prefix>/share/casebot/.
 """
 
 from __future__ import annotations
 
 import os
+import sysconfig
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
 
 
+def checkout() -> bool:
+    """Running from a git checkout (an editable install included), not from an installed wheel."""
+    return (PROJECT / "pyproject.toml").is_file()
+
+
+def bundled(name: str) -> Path:
+    """A folder that ships with casebot: the checkout's, or the installation's share/casebot/ copy."""
+    return PROJECT / name if checkout() else Path(sysconfig.get_path("data")) / "share" / "casebot" / name
+
+
+def _home() -> Path:
+    """Where data/ and logs/ go by default: the project in a checkout; the current folder when installed
+    (a service sets its working directory, or CASEBOT_DATA_DIR and CASEBOT_LOG_DIR)."""
+    return PROJECT if checkout() else Path.cwd()
+
+
 def data_dir() -> Path:
-    return Path(os.environ.get("CASEBOT_DATA_DIR") or PROJECT / "data")
+    return Path(os.environ.get("CASEBOT_DATA_DIR") or _home() / "data")
 
 
 def log_dir() -> Path:
-    return Path(os.environ.get("CASEBOT_LOG_DIR") or PROJECT / "logs")
+    return Path(os.environ.get("CASEBOT_LOG_DIR") or _home() / "logs")
 
 
 def runs_dir() -> Path:
@@ -33,4 +52,4 @@ def exports_dir() -> Path:
 
 def tasks_dir() -> Path:
     """The Robot Framework task files that a pass runs."""
-    return PROJECT / "tasks"
+    return bundled("tasks")

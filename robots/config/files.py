@@ -10,13 +10,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-BUNDLED = Path(__file__).resolve().parent.parent.parent / "config"
-
 
 def config_dir() -> Path:
     """The configuration folder: CASEBOT_CONFIG_DIR (a municipality's own), else the bundled config/.
     Read when asked, never at import, so that a process can be pointed elsewhere before it loads anything."""
-    return Path(os.environ.get("CASEBOT_CONFIG_DIR") or BUNDLED)
+    from robots.folders import bundled
+
+    return Path(os.environ.get("CASEBOT_CONFIG_DIR") or bundled("config"))
 
 
 class ConfigError(Exception):
