@@ -22,6 +22,7 @@ from pathlib import Path
 
 from sqlalchemy import update
 
+from robots.bots.alert import alert
 from robots.bots.context import Context
 from robots.bots.decide import decide
 from robots.bots.fetch import fetch
@@ -160,7 +161,7 @@ STAGES: tuple[tuple[str, Callable[[Context], dict], tuple[str, ...], int], ...] 
     ("decide", decide, ("granted", "referred"), 1),
     ("write_back", write_back, ("written", "referred", "paid_elsewhere", "failed"), 1),
 )
-AFTER: tuple[tuple[str, Callable[[Context], dict]], ...] = (("sample", sample), ("sla_watch", sla_watch))
+AFTER: tuple[tuple[str, Callable[[Context], dict]], ...] = (("sample", sample), ("sla_watch", sla_watch), ("alert", alert))
 # The steps one after another, as a pass did before they overlapped: the benchmarks' baseline.
 STEPS = (*((name, step) for name, step, _, _ in STAGES), *AFTER)
 PAUSE = 0.05  # seconds a stage waits when it found nothing yet while the stages before it still work

@@ -64,6 +64,29 @@ class _Logs(_Strict):
     keep_days: int = Field(ge=1, le=3650)
 
 
+class _Alerts(_Strict):
+    email_to: list[str] = Field(default=[], max_length=50)
+    email_from: str = "casebot@localhost"
+    smtp_host: str = ""  # empty: no email
+    smtp_port: int = Field(default=25, ge=1, le=65_535)
+    smtp_starttls: bool = False
+    smtp_user: str = ""  # its password from CASEBOT_SMTP_PASSWORD, never from this file
+    webhook_url: str = ""  # empty: no webhook
+    failed_runs_in_a_row: int = Field(default=3, ge=1, le=1000)
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _url(cls, url: str) -> str:
+        if url and not url.startswith(("http://", "https://")):
+            raise ValueError(f"not an http(s) URL: {url!r}")
+        return url
+
+
+class _Metrics(_Strict):
+    port: int = Field(default=0, ge=0, le=65_535)  # 0: no /health or /metrics endpoint
+    host: str = "127.0.0.1"
+
+
 class Settings(_Strict):
     """config/casebot.toml: how the worker runs."""
 
@@ -75,6 +98,8 @@ class Settings(_Strict):
     ssbtek: _Gateway
     schedule: _Schedule
     logs: _Logs
+    alerts: _Alerts = _Alerts()
+    metrics: _Metrics = _Metrics()
 
 
 def load_settings(path: Path | None = None) -> Settings:

@@ -211,3 +211,17 @@ class AccessEvent(Base):
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))  # unique: the chain never forks
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class Alert(Base):
+    """An alert, once: its key says what it is about (one item's missed deadline, one failed run …), so a
+    condition that lasts pass after pass is told once. Sent when delivered; an error is tried again."""
+
+    __tablename__ = "alerts"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    text: Mapped[str] = mapped_column(Text)
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    error: Mapped[str | None] = mapped_column(Text)
