@@ -26,6 +26,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from robots.config import Settings
+from robots.metrics import Metrics
 from robots.runner import run_tasks
 from robots.store import open_store
 from robots.store.lock import SchedulerLock
@@ -35,21 +36,30 @@ log = logging.getLogger("casebot.scheduler")
 STANDBY_POLL = 2.0  # seconds between a standby scheduler's tries to take the lock
 
 
-def scheduled_pass() -> None:
+def scheduled_pass(metrics: Metrics | None = None) -> None:
     today = datetime.now(STOCKHOLM).date()
     if not is_working_day(today):
         log.info("%s is not a working day: no run", today)
         return
     run_id, rc, outdir = run_tasks(console="none")
+    counts = counts_of(outdir / "summary.json")
     (log.info if rc == 0 else log.error)("run %s: %s; %s; log %s", run_id, "ok" if rc == 0 else f"{rc} task(s) failed",
-                                         pass_summary(outdir / "summary.json"), outdir / "log.html")
+                                         pass_summary(counts), outdir / "log.html")
+    if metrics is not None:
+        metrics.record("ok" if rc == 0 else "failed", counts or {})
 
 
-def pass_summary(path) -> str:
-    """One line for an operator: what the pass decided, what waits and what failed (from its summary.json)."""
+def counts_of(path) -> dict | None:
+    """A pass's counts from its summary.json; None when it left none."""
     try:
-        counts = json.loads(path.read_text(encoding="utf-8"))["counts"]
+        return json.loads(path.read_text(encoding="utf-8"))["counts"]
     except (OSError, ValueError, KeyError):
+        return None
+
+
+def pass_summary(counts: dict | None) -> str:
+    """One line for an operator: what the pass decided, what waits and what failed."""
+    if counts is None:
         return "no summary (see the log)"
     get = lambda step, key: counts.get(step, {}).get(key, 0)  # noqa: E731
     failed = sum(c.get("errors", 0) + c.get("failed", 0) for c in counts.values() if isinstance(c, dict))
@@ -58,12 +68,13 @@ def pass_summary(path) -> str:
             f"failed {failed}")
 
 
-def build_scheduler(settings: Settings) -> BackgroundScheduler:
+def build_scheduler(settings: Settings, metrics: Metrics | None = None) -> BackgroundScheduler:
     s = settings.schedule
     scheduler = BackgroundScheduler(timezone=s.timezone)
     scheduler.add_job(
         scheduled_pass,
         CronTrigger.from_crontab(s.cron, timezone=s.timezone),
+        kwargs={"metrics": metrics},
         id="casebot-pass",
         name="casebot pass",
         max_instances=1,  # never two passes at once
@@ -100,7 +111,9 @@ def run_scheduler(settings: Settings) -> None:
                 log.info("scheduler stopped (was standby)")
                 return
             time.sleep(STANDBY_POLL)
-    scheduler = build_scheduler(settings)
+    metrics = Metrics(store)
+    endpoint = metrics.serve(settings.metrics.host, settings.metrics.port) if settings.metrics.port else None
+    scheduler = build_scheduler(settings, metrics)
     scheduler.start()
     [job] = scheduler.get_jobs()
     log.info("scheduler started: %r in %s; next run %s", settings.schedule.cron, settings.schedule.timezone, job.next_run_time)
@@ -108,6 +121,8 @@ def run_scheduler(settings: Settings) -> None:
         time.sleep(0.2)
     log.warning("%s: finishing the current run, then stopping (send it again to stop at once)", signal.Signals(signals[0]).name)
     scheduler.shutdown(wait=True)  # waits for a pass under way
+    if endpoint is not None:
+        endpoint.shutdown()
     lock.release()
     store.engine.dispose()
     log.info("scheduler stopped")
@@ -124,7 +139,9 @@ def run_worker(settings: Settings, pause: float = 10.0) -> None:
 
     signals = stop_signals()
     worker = build_worker(settings)
-    log.info("worker %s started", worker.instance)
+    metrics = Metrics(worker.store)
+    endpoint = metrics.serve(settings.metrics.host, settings.metrics.port) if settings.metrics.port else None
+    log.info("worker %s started%s", worker.instance, f"; /health and /metrics on port {settings.metrics.port}" if endpoint else "")
     try:
         while not signals:
             run_id, failed = new_run_id(), False
@@ -136,10 +153,13 @@ def run_worker(settings: Settings, pause: float = 10.0) -> None:
             busy = any(counts.get(name, {}).get(k) for name, _, progress, _ in STAGES for k in progress)
             if not busy and not failed and said_nothing(runs_dir() / run_id):  # one every few seconds would say nothing
                 shutil.rmtree(runs_dir() / run_id, ignore_errors=True)
-            log.info("pass: %s", ", ".join(f"{step} {sum(v for v in c.values() if isinstance(v, int))}" for step, c in counts.items()))
+            metrics.record("failed" if failed else "ok", counts)
+            log.info("pass %s: %s", run_id, "failed" if failed else pass_summary(counts))
             deadline = time.monotonic() + (0 if busy else pause)
             while not signals and time.monotonic() < deadline:
                 time.sleep(0.2)
     finally:
+        if endpoint is not None:
+            endpoint.shutdown()
         worker.close()
         log.info("worker stopped")

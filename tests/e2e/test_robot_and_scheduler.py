@@ -118,10 +118,10 @@ import robots.scheduler as s
 from robots.config import load_settings
 def slow_pass(console):
     print("pass began", flush=True); time.sleep(2); print("pass finished", flush=True)
-    return "run-x", 0, Path("logs")
+    return "run-x", 0, Path("logs/none")
 s.run_tasks, s.is_working_day, build = slow_pass, (lambda day: True), s.build_scheduler
-def at_once(settings):
-    scheduler = build(settings)
+def at_once(settings, metrics=None):
+    scheduler = build(settings, metrics)
     scheduler.get_jobs()[0].modify(next_run_time=datetime.now(UTC))
     return scheduler
 s.build_scheduler = at_once
@@ -193,13 +193,19 @@ def test_casebot_worker_keeps_a_folder_for_each_pass_that_did_something_and_none
     import signal
     import time
 
+    import requests
     from sqlalchemy import select
 
+    from connectors.serving import free_port
     from robots.store import Run, open_store
 
     world.seed(6, seed=35)
+    port = free_port()
+    settings = world.config_dir / "casebot.toml"
+    settings.write_text(settings.read_text(encoding="utf-8").replace("port = 0", f"port = {port}"), encoding="utf-8")
     env = world.env | {"CASEBOT_LOG_DIR": str(tmp_path / "logs")}
     worker = subprocess.Popen([sys.executable, "-m", "robots", "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    metrics = ""
     try:
         deadline = time.monotonic() + 120
         store = open_store(world.database_url)
@@ -207,12 +213,14 @@ def test_casebot_worker_keeps_a_folder_for_each_pass_that_did_something_and_none
             with store.sessions() as session:
                 runs = session.scalars(select(Run).where(Run.outcome == "ok").order_by(Run.started_at)).all()
             if world.open_items() == 0 and runs and not any(runs[-1].counts["intake"].values()):
+                metrics = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text  # the worker's own endpoint
                 break
             time.sleep(0.5)
         store.engine.dispose()
     finally:
         worker.send_signal(signal.SIGTERM)
         worker.wait(timeout=60)
+    assert 'casebot_passes_total{outcome="ok"}' in metrics and 'casebot_items{state="NEW"} 0.0' in metrics
     kept = {f.name: json.loads((f / "summary.json").read_text(encoding="utf-8")) for f in (tmp_path / "logs" / "runs").iterdir()}
     assert kept and len(kept) < len(runs)
     assert all(any(v for c in s["counts"].values() for v in c.values() if isinstance(v, int)) for s in kept.values())

@@ -43,11 +43,11 @@ def test_run_folders_older_than_the_setting_are_pruned_and_nothing_else(tmp_path
 
 
 def test_the_schedulers_line_for_a_pass(tmp_path):
-    from robots.scheduler import pass_summary
+    from robots.scheduler import counts_of, pass_summary
 
     summary = tmp_path / "summary.json"
     summary.write_text(json.dumps({"counts": {"intake": {"new": 12, "errors": 0}, "fetch": {"ready": 10, "waiting": 2},
                                               "decide": {"granted": 7, "referred": 3, "errors": 1},
                                               "write_back": {"written": 7, "retry": 1, "failed": 1}}}), encoding="utf-8")
-    assert pass_summary(summary) == "decided 7 granted, 3 referred; written 7; waiting 3; failed 2"
-    assert pass_summary(tmp_path / "none.json") == "no summary (see the log)"
+    assert pass_summary(counts_of(summary)) == "decided 7 granted, 3 referred; written 7; waiting 3; failed 2"
+    assert pass_summary(counts_of(tmp_path / "none.json")) == "no summary (see the log)"
