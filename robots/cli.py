@@ -144,7 +144,10 @@ def check() -> None:
 
 
 @main.command("run")
-def run_once() -> None:
+@click.option("--loglevel", default="INFO", show_default=True, help="Robot Framework's log level (TRACE, DEBUG, INFO, WARN).")
+@click.option("--outputdir", type=click.Path(path_type=Path, file_okay=False), help="Robot's output and the run's files here, not logs/runs/<run id>/.")
+@click.option("--name", help="The name Robot gives the run in its log and report.")
+def run_once(loglevel: str, outputdir: Path | None, name: str | None) -> None:
     """One pass of the bots now, through the Robot Framework tasks; its log goes to logs/runs/<run id>/."""
     from robots.runner import run_tasks
     from robots.status import status_report
@@ -152,7 +155,7 @@ def run_once() -> None:
 
     refuse_unless_ready()
     try:
-        run_id, rc, outdir = run_tasks(console="dotted")
+        run_id, rc, outdir = run_tasks(console="dotted", loglevel=loglevel, outputdir=outputdir, name=name)
     except (ConfigError, StoreOutOfDate) as e:
         fail(str(e))
     click.echo(f"\nrun {run_id}: {'ok' if rc == 0 else f'{rc} task(s) failed'} — log: {outdir / 'log.html'}\n")

@@ -23,8 +23,8 @@ def _keep_outputs_in_logs(run_id: str) -> None:
     writes output.xml, log.html and report.html after the last keyword, so they are moved when the
     process exits. (`casebot run` points Robot at logs/runs/<run id>/ itself; nothing moves then.)"""
     variables = BuiltIn()
-    if Path(variables.get_variable_value("${OUTPUT_DIR}")).resolve().is_relative_to(runs_dir()):
-        return
+    if variables.get_variable_value("${RUN_DIR}") or Path(variables.get_variable_value("${OUTPUT_DIR}")).resolve().is_relative_to(runs_dir()):
+        return  # `casebot run` chose the folder (--outputdir included): Robot writes there already
     files = [variables.get_variable_value(f"${{{name}}}") for name in ("OUTPUT_FILE", "LOG_FILE", "REPORT_FILE")]
     target = runs_dir() / run_id
 
@@ -56,8 +56,9 @@ class CasebotKeywords:
         variables = BuiltIn()
         run_id = variables.get_variable_value("${RUN_ID}") or new_run_id()
         _keep_outputs_in_logs(run_id)
+        run_dir = Path(variables.get_variable_value("${RUN_DIR}") or runs_dir() / run_id)  # beside Robot's own output
         try:
-            counts = self.worker.run_pass(run_id, runs_dir() / run_id)  # Robot's own output is moved there too
+            counts = self.worker.run_pass(run_id, run_dir)
         except StepsFailed as e:
             _log_counts(run_id, e.counts)
             raise

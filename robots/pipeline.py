@@ -34,7 +34,7 @@ from robots.config import Settings
 from robots.folders import runs_dir
 from robots.ports import CaseSystem, RegisterGateway
 from robots.rules.parameters import Parameters
-from robots.runlog import RunLog, prune
+from robots.runlog import RunLog, prune, write_items
 from robots.store import Run, Store
 from robots.store.models import utcnow
 from robots.store.parameters import keep as keep_parameters
@@ -123,6 +123,10 @@ class Worker:
             anchored = self._after_pass(run_id, errors)
             outcome = "failed" if outcome == "ok" and errors else outcome
             self.finish_run(ctx, counts, outcome, "; ".join(errors) or None)
+            try:
+                write_items(self.store, run_id, log_dir)
+            except Exception:  # noqa: BLE001 - a log file that cannot be written must not fail the pass
+                log.exception("run %s: could not write items.csv", run_id)
             runlog.close(outcome, counts, errors, seconds, anchored)
         if errors:
             raise StepsFailed("; ".join(errors), counts)

@@ -1,6 +1,7 @@
 """A run's own log folder, beside Robot Framework's output when Robot ran it: `summary.json` (counts,
-durations, errors, outcome) and `events.jsonl` (every casebot log record of the run, one JSON object a
-line), personnummer masked. Run folders older than `[logs] keep_days` are pruned when a run starts; the
+durations, errors, outcome), `events.jsonl` (every casebot log record of the run, one JSON object a
+line) and `items.csv` (one line per application and step the run took, from its audit events: what
+happened to this application in this run), personnummer masked. Run folders older than `[logs] keep_days` are pruned when a run starts; the
 audit trail in the store is never pruned."""
 
 from __future__ import annotations
@@ -62,6 +63,33 @@ class RunLog:
                    "seconds_by_step": {k: round(v, 3) for k, v in (seconds_by_step or {}).items()}, "counts": counts,
                    "errors": [mask(e) for e in errors], "audit_anchor": anchor}
         (self.folder / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+ITEM_COLUMNS = ("at", "application_id", "period", "step", "from", "to", "detail")
+LEFT_OUT = frozenset({"from", "to", "application_id", "application_sha256", "answer_sha256", "decision_sha256"})
+
+
+def write_items(store, run_id: str, folder: Path) -> int:
+    """items.csv: every audit event of the run, one line each, in order; how many lines."""
+    import csv
+
+    from sqlalchemy import select
+
+    from robots.store.models import AuditEvent, WorkItem
+
+    lines = 0
+    with store.sessions() as session, (folder / "items.csv").open("w", encoding="utf-8", newline="") as f:
+        out = csv.writer(f)
+        out.writerow(ITEM_COLUMNS)
+        rows = session.execute(select(AuditEvent.at, WorkItem.application_id, WorkItem.period, AuditEvent.step, AuditEvent.detail)
+                               .join(WorkItem, WorkItem.id == AuditEvent.item_id).where(AuditEvent.run_id == run_id)
+                               .order_by(AuditEvent.id).execution_options(yield_per=2000))
+        for at, application_id, period, step, detail in rows:
+            rest = "; ".join(f"{k}: {v}" for k, v in detail.items() if k not in LEFT_OUT and v not in (None, [], {}))
+            out.writerow([at.isoformat(timespec="seconds"), application_id, period, step, detail.get("from", ""), detail.get("to", ""),
+                          mask(rest)[:500]])
+            lines += 1
+    return lines
 
 
 def said_nothing(folder: Path) -> bool:

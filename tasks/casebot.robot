@@ -21,5 +21,6 @@ Decide the submitted applications
     ...    3. Decide: riksnorm and reasonable costs against all income; grant the deficit, or refer.
     ...    4. Write back: record every decision in the case system; a grant is paid once.
     ...    Then a random share of grants is put on the follow-up list (stickprov) without delaying
-    ...    payment, and anything overdue is reported.
+    ...    payment, anything overdue is reported, and the operators are alerted once to what needs a person.
+    [Tags]    försörjningsstöd    repeat-applications    decide
     Run One Pass

@@ -3,15 +3,19 @@ trail verifies, every decision re-runs to the same result, also after config/ ch
 show the difference; the run folder holds Robot's output, a summary and an event log; no file under
 logs/ and no export holds a personnummer in clear."""
 
+import csv
 import json
+import os
 import re
 import subprocess
 import sys
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 from sqlalchemy import select
 
+from robots.runlog import prune
 from robots.store import WorkItem, open_store
 
 PERSONNUMMER = re.compile(r"\b(19|20)\d{6}-?\d{4}\b")  # word bounds: no match inside a hash
@@ -32,6 +36,12 @@ def test_an_auditor_verifies_replays_and_exports_a_real_run(world, tmp_path):
     events = [json.loads(line) for line in (folder / "events.jsonl").read_text(encoding="utf-8").splitlines()]
     assert events and all({"at", "level", "logger", "message"} <= e.keys() for e in events)
     assert (folder / "output.xml").is_file()
+    # what happened to each application in this run, one masked line per step
+    with (folder / "items.csv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert len({r["application_id"] for r in rows}) == 30
+    assert {r["step"] for r in rows} >= {"intake", "claimed", "decided", "written back"}
+    assert not PERSONNUMMER.search((folder / "items.csv").read_text(encoding="utf-8"))
 
     verified = casebot(env, "audit", "verify")
     assert verified.returncode == 0 and "audit trail holds" in verified.stdout and "on 30 work items" in verified.stdout
@@ -69,3 +79,9 @@ def test_an_auditor_verifies_replays_and_exports_a_real_run(world, tmp_path):
                 else f.read_text(encoding="utf-8", errors="replace"))
         assert not PERSONNUMMER.search(text), f"a personnummer in clear in {f}"
     assert not PERSONNUMMER.search(shown.stdout)
+
+    # the run folders are pruned after [logs] keep_days; the audit trail in the store is not touched
+    old = (datetime.now(UTC) - timedelta(days=200)).timestamp()
+    os.utime(folder, (old, old))
+    assert prune(tmp_path / "logs" / "runs", 90) == 1 and not folder.exists()
+    assert casebot(env, "audit", "verify").stdout == verified.stdout

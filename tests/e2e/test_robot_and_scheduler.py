@@ -225,3 +225,14 @@ def test_casebot_worker_keeps_a_folder_for_each_pass_that_did_something_and_none
     assert kept and len(kept) < len(runs)
     assert all(any(v for c in s["counts"].values() for v in c.values() if isinstance(v, int)) for s in kept.values())
     assert sum(s["counts"]["intake"].get("new", 0) for s in kept.values()) == 6
+
+
+def test_casebot_run_passes_robots_options_on(world, tmp_path):
+    world.seed(4, seed=36)
+    out = tmp_path / "månad"
+    run = subprocess.run([sys.executable, "-m", "robots", "run", "--outputdir", str(out), "--name", "Novemberkörning", "--loglevel", "DEBUG"],
+                         env=world.env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    assert {"output.xml", "log.html", "summary.json", "events.jsonl", "items.csv"} <= {f.name for f in out.iterdir()}
+    output = (out / "output.xml").read_text(encoding="utf-8")
+    assert 'name="Novemberkörning"' in output and "<tag>försörjningsstöd</tag>" in output and 'level="DEBUG"' in output
