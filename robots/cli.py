@@ -71,8 +71,12 @@ class _OneLine(click.Group):
 @click.group(cls=_OneLine)
 @click.version_option(__version__, prog_name="casebot")
 @click.option("--debug", is_flag=True, help="Show the traceback of an error, not only its one line.")
-def main(debug: bool) -> None:
+@click.option("--config", type=click.Path(path_type=Path, file_okay=False, exists=True),
+              help="The configuration folder (casebot.toml, norms/, policy/) [default: CASEBOT_CONFIG_DIR, else the bundled config/].")
+def main(debug: bool, config: Path | None) -> None:
     """casebot decides repeat applications for försörjningsstöd and refers the rest to a caseworker."""
+    if config is not None:  # for this process and every process it starts (stand-ins, Robot)
+        os.environ["CASEBOT_CONFIG_DIR"] = str(config.resolve())
 
 
 @main.command()

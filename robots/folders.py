@@ -3,7 +3,7 @@ service) can be pointed elsewhere with the environment before it builds anything
 
 CASEBOT_DATA_DIR: the SQLite files of the worker's store and the stand-ins (default: data/ in the project,
   or, installed from a wheel, in the current folder).
-CASEBOT_LOG_DIR: run logs, logs/runs/<run id>/ (default: logs/ beside data/).
+CASEBOT_LOG_DIR: run logs, logs/runs/<run id>/ (else [logs] dir in config/casebot.toml, else logs/ beside data/).
 The task files and the default config/ are the checkout's, or, installed, <prefix>/share/casebot/.
 """
 
@@ -37,7 +37,17 @@ def data_dir() -> Path:
 
 
 def log_dir() -> Path:
-    return Path(os.environ.get("CASEBOT_LOG_DIR") or _home() / "logs")
+    """CASEBOT_LOG_DIR, else config/casebot.toml's [logs] dir, else logs/ beside data/."""
+    return Path(os.environ.get("CASEBOT_LOG_DIR") or _configured_log_dir() or _home() / "logs")
+
+
+def _configured_log_dir() -> str:
+    from robots.config import ConfigError, load_settings
+
+    try:
+        return load_settings().logs.dir
+    except ConfigError:  # a broken configuration is reported where it is used; logs still go somewhere
+        return ""
 
 
 def runs_dir() -> Path:

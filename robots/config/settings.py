@@ -62,6 +62,7 @@ class _Sample(_Strict):
 
 class _Logs(_Strict):
     keep_days: int = Field(ge=1, le=3650)
+    dir: str = ""  # the log folder; empty: CASEBOT_LOG_DIR, else logs/ beside data/
 
 
 class _Alerts(_Strict):

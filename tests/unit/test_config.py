@@ -177,3 +177,33 @@ def test_worker_settings_are_in_casebot_toml_not_the_policy():
     assert (settings.retry.attempts, settings.retry.seconds, settings.sample.share) == (5, 60, 0.05)
     assert [settings.retry.wait(n).total_seconds() for n in (1, 2, 3, 7, 8)] == [60, 120, 240, 3600, 3600]
     assert "fetch_attempts" not in (config_dir() / "policy" / "2026-01-01.toml").read_text(encoding="utf-8")
+
+
+def test_the_log_folder_comes_from_the_environment_else_the_settings(tmp_path, monkeypatch):
+    import shutil
+
+    from robots.config import config_dir
+    from robots.folders import log_dir
+
+    shutil.copytree(config_dir(), tmp_path / "config")
+    settings = tmp_path / "config" / "casebot.toml"
+    settings.write_text(settings.read_text(encoding="utf-8").replace('dir = ""', f'dir = "{tmp_path / "kept-logs"}"'), encoding="utf-8")
+    monkeypatch.setenv("CASEBOT_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.delenv("CASEBOT_LOG_DIR", raising=False)
+    assert log_dir() == tmp_path / "kept-logs"
+    monkeypatch.setenv("CASEBOT_LOG_DIR", str(tmp_path / "env-logs"))
+    assert log_dir() == tmp_path / "env-logs"
+
+
+def test_casebot_config_points_every_command_at_another_folder(tmp_path):
+    import shutil
+    import subprocess
+    import sys
+
+    from robots.config import config_dir
+
+    shutil.copytree(config_dir(), tmp_path / "config")
+    (tmp_path / "config" / "policy" / "2026-01-01.toml").write_text("[policy]\nname = 'broken'\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "robots", "--config", str(tmp_path / "config"), "check"], capture_output=True, text=True,
+                          timeout=120, env={"PATH": "", "HOME": str(tmp_path), "CASEBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'c.sqlite3'}"})
+    assert done.returncode == 2 and "2026-01-01.toml" in done.stderr, done.stderr
