@@ -126,15 +126,25 @@ def demo(count: int, seed: int, period: str) -> None:
         fail(str(e))
 
 
-def refuse_unless_ready() -> None:
-    """`casebot check` first: each problem on a line of its own, and exit 2."""
+def refuse_unless_ready(starting: str | None = None) -> None:
+    """`casebot check` first: each problem on a line of its own, and exit 2. A run or scheduler that does
+    not start for it (`starting`) leaves a run folder saying so, as a run that failed would."""
     from robots.check import problems
 
     found = problems()
     for line in found:
         click.echo(f"casebot: error: {line}", err=True)
     if found:
-        click.echo(f"casebot: {len(found)} problem(s): nothing was started (see `casebot check`)", err=True)
+        if starting is not None:
+            from robots.folders import runs_dir
+            from robots.pipeline import new_instance, new_run_id
+            from robots.runlog import RunLog
+
+            run_id = new_run_id()
+            RunLog(runs_dir() / run_id, run_id, new_instance()).close("failed", {}, [f"{starting} did not start: {line}" for line in found])
+            click.echo(f"casebot: {len(found)} problem(s): {starting} did not start (recorded in {runs_dir() / run_id}; see `casebot check`)", err=True)
+        else:
+            click.echo(f"casebot: {len(found)} problem(s)", err=True)
         sys.exit(2)
 
 
@@ -157,7 +167,7 @@ def run_once(loglevel: str, outputdir: Path | None, name: str | None) -> None:
     from robots.status import status_report
     from robots.store import StoreOutOfDate, open_store
 
-    refuse_unless_ready()
+    refuse_unless_ready("casebot run")
     try:
         run_id, rc, outdir = run_tasks(console="dotted", loglevel=loglevel, outputdir=outputdir, name=name)
     except (ConfigError, StoreOutOfDate) as e:
@@ -275,7 +285,7 @@ def scheduler() -> None:
     from robots.store import StoreOutOfDate
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    refuse_unless_ready()
+    refuse_unless_ready("casebot scheduler")
     try:
         run_scheduler(load_settings())
     except (ConfigError, StoreOutOfDate) as e:

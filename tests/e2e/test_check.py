@@ -1,6 +1,7 @@
 """`casebot check`, and `casebot run` and the scheduler refusing to start on what it finds: each problem
 one line naming what to fix, exit 2."""
 
+import json
 import os
 import shutil
 import subprocess
@@ -46,7 +47,7 @@ def test_a_broken_policy_is_one_line_naming_the_file(tmp_path, monkeypatch):
 
 
 def test_unreachable_systems_are_named_by_url_and_run_and_scheduler_refuse(tmp_path):
-    env = env_for(tmp_path, a_config(tmp_path))
+    env = env_for(tmp_path, a_config(tmp_path)) | {"CASEBOT_LOG_DIR": str(tmp_path / "logs")}
     for command in (["check"], ["run"], ["scheduler"]):
         done = casebot(env, *command)
         lines = done.stderr.strip().splitlines()
@@ -54,6 +55,10 @@ def test_unreachable_systems_are_named_by_url_and_run_and_scheduler_refuse(tmp_p
         assert any("case system at http://127.0.0.1:9 does not answer" in line for line in lines), done.stderr
         assert any("register gateway at http://127.0.0.1:9 does not answer" in line for line in lines), done.stderr
         assert "Traceback" not in done.stderr and "scheduler started" not in done.stdout + done.stderr
+    # the run and the scheduler that did not start say so in a run folder, as a failed run does
+    summaries = [json.loads(f.read_text(encoding="utf-8")) for f in (tmp_path / "logs" / "runs").glob("*/summary.json")]
+    assert sorted(s["errors"][0].split(" did not start")[0] for s in summaries) == ["casebot run", "casebot scheduler"]
+    assert all(s["outcome"] == "failed" and any("does not answer" in e for e in s["errors"]) for s in summaries)
 
 
 def test_a_ready_installation_passes(tmp_path, world):
