@@ -50,9 +50,12 @@ def store_url() -> str | None:
     return load_settings().database.url or None
 
 
+UNAVAILABLE = 75  # EX_TEMPFAIL: a database or system that does not answer now; try again later (a service restarts)
+
+
 class _OneLine(click.Group):
-    """A database or network that does not answer is one line naming it, and exit 2; the traceback only
-    with --debug (or CASEBOT_DEBUG=1)."""
+    """A database or network that does not answer is one line naming it, and exit 75 (try again later); the
+    traceback only with --debug (or CASEBOT_DEBUG=1)."""
 
     def invoke(self, ctx: click.Context):
         from sqlalchemy.exc import SQLAlchemyError
@@ -65,7 +68,8 @@ class _OneLine(click.Group):
             if ctx.params.get("debug") or os.environ.get("CASEBOT_DEBUG"):
                 raise
             what = str(getattr(e, "orig", None) or e).strip().splitlines()
-            fail(f"{type(e).__name__}: {what[0] if what else e!r} (run with --debug for the traceback)")
+            click.echo(f"casebot: error: {type(e).__name__}: {what[0] if what else e!r} (run with --debug for the traceback)", err=True)
+            sys.exit(UNAVAILABLE)
 
 
 @click.group(cls=_OneLine)
@@ -158,7 +162,8 @@ def check() -> None:
 
 
 @main.command("run")
-@click.option("--loglevel", default="INFO", show_default=True, help="Robot Framework's log level (TRACE, DEBUG, INFO, WARN).")
+@click.option("--loglevel", type=click.Choice(["TRACE", "DEBUG", "INFO", "WARN", "NONE"], case_sensitive=False), default="INFO",
+              show_default=True, help="Robot Framework's log level.")
 @click.option("--outputdir", type=click.Path(path_type=Path, file_okay=False), help="Robot's output and the run's files here, not logs/runs/<run id>/.")
 @click.option("--name", help="The name Robot gives the run in its log and report.")
 def run_once(loglevel: str, outputdir: Path | None, name: str | None) -> None:
@@ -200,10 +205,11 @@ def status(as_json: bool, check: bool) -> None:
 @click.option("--state", type=click.Choice([s.value for s in State]), help="Only items in this state.")
 @click.option("--reason", help="Only items referred with this reason code (e.g. REGISTRY_UNAVAILABLE).")
 @click.option("--overdue", is_flag=True, help="Only items past their deadline (open or FAILED).")
+@click.option("--all", "every", is_flag=True, help="Items in every state (default: those that wait or failed).")
 @click.option("--limit", type=click.IntRange(1, 100_000), default=200, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="As JSON, for a script.")
 @click.pass_context
-def items(ctx: click.Context, state: str | None, reason: str | None, overdue: bool, limit: int, as_json: bool) -> None:
+def items(ctx: click.Context, state: str | None, reason: str | None, overdue: bool, every: bool, limit: int, as_json: bool) -> None:
     """The work items that wait or failed, with why; `items retry|release|resolve ID --note TEXT` acts on one."""
     if ctx.invoked_subcommand is not None:
         return
@@ -211,7 +217,7 @@ def items(ctx: click.Context, state: str | None, reason: str | None, overdue: bo
     from robots.store import StoreOutOfDate, open_store
 
     try:
-        found = find(open_store(store_url()), state=state, reason=reason, overdue=overdue, limit=limit)
+        found = find(open_store(store_url()), state=state, reason=reason, overdue=overdue, every=every, limit=limit)
     except (ConfigError, StoreOutOfDate) as e:
         fail(str(e))
     click.echo(json.dumps(found, ensure_ascii=False, indent=2) if as_json else render(found))

@@ -15,11 +15,15 @@ from robots.store.models import utcnow
 
 
 def find(store: Store, *, state: str | None = None, reason: str | None = None, overdue: bool = False,
-         limit: int = 200, now: datetime | None = None) -> list[dict]:
+         every: bool = False, limit: int = 200, now: datetime | None = None) -> list[dict]:
+    """Items by state, reason or lateness; with none of these, what waits or failed (the SLA watch's
+    states), unless `every`."""
     now = now or utcnow()
     query = select(WorkItem).order_by(WorkItem.deadline, WorkItem.id)
     if state:
         query = query.where(WorkItem.state == state)
+    elif not (reason or every):
+        query = query.where(WATCHED)
     if overdue:
         query = query.where(WATCHED, WorkItem.deadline < now)
     found = []

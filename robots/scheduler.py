@@ -68,6 +68,13 @@ def pass_summary(counts: dict | None) -> str:
             f"failed {failed}")
 
 
+def serve_metrics(metrics: Metrics, settings: Settings):
+    """/health and /metrics on [metrics] port, or CASEBOT_METRICS_PORT (one per process on a machine:
+    the worker@ unit gives each worker its own); None when it is 0."""
+    port = int(os.environ.get("CASEBOT_METRICS_PORT") or settings.metrics.port)
+    return metrics.serve(settings.metrics.host, port) if port else None
+
+
 def build_scheduler(settings: Settings, metrics: Metrics | None = None) -> BackgroundScheduler:
     s = settings.schedule
     scheduler = BackgroundScheduler(timezone=s.timezone)
@@ -112,7 +119,7 @@ def run_scheduler(settings: Settings) -> None:
                 return
             time.sleep(STANDBY_POLL)
     metrics = Metrics(store)
-    endpoint = metrics.serve(settings.metrics.host, settings.metrics.port) if settings.metrics.port else None
+    endpoint = serve_metrics(metrics, settings)
     scheduler = build_scheduler(settings, metrics)
     scheduler.start()
     [job] = scheduler.get_jobs()
@@ -140,8 +147,8 @@ def run_worker(settings: Settings, pause: float = 10.0) -> None:
     signals = stop_signals()
     worker = build_worker(settings)
     metrics = Metrics(worker.store)
-    endpoint = metrics.serve(settings.metrics.host, settings.metrics.port) if settings.metrics.port else None
-    log.info("worker %s started%s", worker.instance, f"; /health and /metrics on port {settings.metrics.port}" if endpoint else "")
+    endpoint = serve_metrics(metrics, settings)
+    log.info("worker %s started%s", worker.instance, f"; /health and /metrics on port {endpoint.server_port}" if endpoint else "")
     try:
         while not signals:
             run_id, failed = new_run_id(), False

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, or_, select
 
 from robots.bots.sla_watch import WATCHED
+from robots.privacy import mask
 from robots.store import Run, Store, WorkItem
 from robots.store.models import State, utcnow
 from robots.workdays import STOCKHOLM
@@ -67,7 +68,7 @@ def status(store: Store, runs: int = 5, now: datetime | None = None) -> dict:
             "deadline": _local(oldest.deadline), "overdue": oldest.deadline < now},
         "runs": [{"id": r.id, "worker": r.worker, "outcome": r.outcome, "started": _local(r.started_at),
                   "seconds": round((r.finished_at - r.started_at).total_seconds(), 1) if r.finished_at else None,
-                  "counts": r.counts or {}, "error": r.error} for r in last_runs],
+                  "counts": r.counts or {}, "error": mask(r.error) if r.error else None} for r in last_runs],
     }
 
 

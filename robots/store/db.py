@@ -25,6 +25,7 @@ from robots.store import audit
 MIGRATIONS = Path(__file__).parent / "migrations"
 BUSY_SECONDS = 30  # how long a SQLite writer waits for its turn before it fails
 TIDY_LOCK = 7306  # PostgreSQL advisory lock key: one worker vacuums the work queue at a time (7305 is the scheduler's)
+MIGRATE_LOCK = 7307  # … and one process migrates the schema at a time
 TIDY_AT_LEAST = 5000  # dead row versions before a vacuum is worth it
 TIDY_EVERY = 30  # seconds at least between two vacuums by one process
 WRITING = "casebot_writing"  # execution option of the connections a unit of work uses
@@ -165,9 +166,14 @@ def revisions(engine: Engine) -> tuple[str | None, str]:
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest migration (Alembic): `casebot migrate`, and an empty store's first open."""
+    """Bring the schema to the newest migration (Alembic): `casebot migrate`, and an empty store's first open.
+    On PostgreSQL one process at a time (a transaction-scoped advisory lock): services started together on an
+    empty database would otherwise all create the schema at once, and all but one fail. Those that waited
+    find it made (Alembic upgrades from where the store is)."""
     config = _alembic()
     with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text(f"SELECT pg_advisory_xact_lock({MIGRATE_LOCK})"))
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 

@@ -96,6 +96,22 @@ def test_an_undelivered_alert_is_sent_at_the_next_pass(bench, webhook):
     assert len(posts) == 2 and "FAILED" in posts[1]["text"] and "fake outage" in posts[1]["text"]
 
 
+def test_alerts_wait_unsent_until_a_channel_is_configured_and_a_webhooks_secret_stays_out_of_errors(bench, webhook):
+    url, posts, status = webhook
+    bench.file("A-1")
+    bench.cases.claims_down = True
+    for _ in range(2):
+        intake(bench.ctx)
+        bench.advance(seconds=61)
+    assert alert(bench.ctx) == {"sent": 0, "undelivered": 0}  # nowhere to send: kept
+    alerting(bench, webhook_url=url + "/T000/B000/very-secret-token")
+    status[0] = 500
+    assert alert(bench.ctx) == {"sent": 0, "undelivered": 1}
+    with bench.ctx.store.sessions() as session:
+        [kept] = session.scalars(select(Alert)).all()
+    assert kept.error == f"webhook at {url.split('/')[2]}: HTTP 500" and "secret" not in kept.error
+
+
 def test_failed_runs_and_a_missing_norm_table_are_told(bench, webhook):
     from datetime import UTC, datetime, timedelta
 
@@ -109,7 +125,24 @@ def test_failed_runs_and_a_missing_norm_table_are_told(bench, webhook):
                             started_at=bench.clock[0] + timedelta(minutes=n), finished_at=bench.clock[0] + timedelta(minutes=n)))
     last = max(t.valid_to.year for t in bench.ctx.params.norms)
     bench.clock[0] = datetime(last, 12, 2, 9, 0, tzinfo=UTC)  # December of the last year config/norms covers
-    assert alert(bench.ctx)["sent"] == 5
+    assert alert(bench.ctx)["sent"] == 3  # the streak's first failure, the streak, the norm table
     text = posts[0]["text"]
-    assert "run run-2 failed" in text and "the last 3 runs failed (the latest run-2)" in text
+    assert "run run-0 failed: the case system did not answer" in text and "3 runs in a row failed since run-0 (the latest run-2)" in text
     assert f"no norm table covers {last + 1}-01" in text and f"config/norms/{last + 1}.toml" in text
+    with bench.ctx.store.unit_of_work() as session:  # the failure lasts: a fourth run fails too
+        session.add(Run(id="run-3", outcome="failed", sample_seed=0, error="still down",
+                        started_at=bench.clock[0], finished_at=bench.clock[0]))
+    assert alert(bench.ctx)["sent"] == 0 and len(posts) == 1  # told once for the streak, not once a run
+
+
+def test_the_sla_watch_logs_a_late_item_once_and_counts_it_every_pass(bench, caplog):
+    from robots.bots.sla_watch import sla_watch
+
+    application = bench.file("A-1")
+    bench.gateway.failing.add(application["household"]["members"][0]["personnummer"])
+    bench.through(intake, fetch)
+    bench.advance(days=3)
+    with caplog.at_level("ERROR", logger="casebot.bots"):
+        counts = [sla_watch(bench.ctx), alert(bench.ctx), sla_watch(bench.ctx), sla_watch(bench.ctx)]
+    assert [c.get("overdue") for c in counts] == [1, None, 1, 1]
+    assert [r.getMessage() for r in caplog.records].count(next(r.getMessage() for r in caplog.records if "SLA BREACHED" in r.getMessage())) == 1

@@ -99,7 +99,11 @@ def test_status_on_a_store_with_an_item_in_every_state(bench, tmp_path):
     env = {"CASEBOT_DATABASE_URL": str(bench.ctx.store.engine.url), "PATH": "", "HOME": str(tmp_path)}
     done = subprocess.run([sys.executable, "-m", "robots", "status", "--json"], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and json.loads(done.stdout)["items"] == report["items"]
-    listed = subprocess.run([sys.executable, "-m", "robots", "items", "--json", "--limit", "100"], env=env, capture_output=True, text=True, timeout=60)
+    listed = subprocess.run([sys.executable, "-m", "robots", "items", "--all", "--json", "--limit", "100"], env=env, capture_output=True,
+                            text=True, timeout=60)
     assert sorted(i["state"] for i in json.loads(listed.stdout)) == sorted(report["items"])
+    waiting = subprocess.run([sys.executable, "-m", "robots", "items", "--json"], env=env, capture_output=True, text=True, timeout=60)
+    assert sorted(i["state"] for i in json.loads(waiting.stdout)) == sorted(  # by default what waits or failed: the SLA watch's
+        ["NEW", "CLAIMED", "WAITING", "READY", "DECIDED", "REFERRED", "CASEWORKER_DECIDED", "FAILED"])
     text = subprocess.run([sys.executable, "-m", "robots", "status"], env=env, capture_output=True, text=True, timeout=60).stdout
     assert all(f"{state:18s}       1" in text for state in report["items"]), text

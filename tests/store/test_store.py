@@ -198,3 +198,25 @@ def test_on_postgresql_the_worker_vacuums_the_work_queue_once_it_is_full_of_dead
         with store.engine.connect() as connection:
             assert connection.scalar(text("SELECT vacuum_count FROM pg_stat_user_tables WHERE relid = 'work_items'::regclass")) == 1
         store.engine.dispose()
+
+
+def test_services_started_together_on_an_empty_postgresql_make_its_schema_once():
+    import threading
+
+    from tests.worlds import postgres_schema
+
+    with postgres_schema() as url:
+        errors = []
+
+        def start():
+            try:
+                open_store(url).engine.dispose()
+            except Exception as e:  # noqa: BLE001 - what failed is the test's finding
+                errors.append(e)
+
+        threads = [threading.Thread(target=start) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
