@@ -235,7 +235,11 @@ def _act_on_item(action: str, item_id: int, note: str) -> None:
     except (ConfigError, StoreOutOfDate) as e:
         fail(str(e))
     try:
-        done = getattr(casework, action)(casework_context(worker), item_id, casework.Person(getpass.getuser(), "operator"), note)
+        try:
+            who = getpass.getuser()
+        except (KeyError, OSError):  # a container's user with no name
+            who = f"uid-{os.getuid()}" if hasattr(os, "getuid") else "operator"
+        done = getattr(casework, action)(casework_context(worker), item_id, casework.Person(who, "operator"), note)
     except casework.NotPossible as e:
         fail(str(e))
     finally:

@@ -39,6 +39,9 @@ def test_compose_runs_casebot_commands_that_exist_from_what_the_dockerfile_copie
     for name in ("scheduler", "worker", "console"):
         assert services[name]["command"][0] in main.commands, name
         assert services[name]["env_file"] == "casebot.env" and "CASEBOT_DATABASE_URL" in services[name]["environment"]
+        assert any(v.endswith(":/etc/casebot/config:ro") for v in services[name]["volumes"])  # its configuration
+        assert services[name]["environment"]["CASEBOT_CONFIG_DIR"] == "/etc/casebot/config"
+        assert "/health" in " ".join(services[name]["healthcheck"]["test"])
     assert services["scheduler"]["build"]["dockerfile"] == "deploy/Dockerfile"
     copied = re.findall(r"^COPY (\S+)", (DEPLOY / "Dockerfile").read_text(encoding="utf-8"), re.M)
     assert copied and all((ROOT / path).exists() for path in copied), copied

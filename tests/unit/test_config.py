@@ -25,7 +25,8 @@ def test_the_bundled_tables_policy_versions_and_law_load():
     assert all(t.source and len(t.digest) == 64 for t in norms)
     assert norms[0].lunch_outside_home and not norms[1].lunch_outside_home
     policies = load_policies()
-    assert [p.valid_from for p in policies] == [date(2021, 1, 1), date(2026, 1, 1)]
+    assert [p.valid_from for p in policies] == [date(2021, 1, 1), date(2026, 1, 1), date(2026, 12, 1)]
+    assert [p.referral_delegation is not None for p in policies] == [False, False, True]
     assert policies[0].rent_ceiling_with_children == (6192, 7416, 8046, 8650, 9255)
     assert policies[0].accepted_costs == ("childcare",)
     assert load_law().cite("sol_right", date(2026, 1, 1)) == "Socialtjänstlagen (2025:400) 12 kap. 1 §"
@@ -47,7 +48,9 @@ def test_nothing_in_the_2026_table_is_provisional():
         ("2024-03", None, date(2021, 1, 1)),  # 2024 and 2025 not added from the statute text yet
         ("2025-12", None, date(2021, 1, 1)),
         ("2026-01", "riksnorm 2026", date(2026, 1, 1)),  # the committee's new version takes effect too
-        ("2027-01", None, date(2026, 1, 1)),
+        ("2026-11", "riksnorm 2026", date(2026, 1, 1)),
+        ("2026-12", "riksnorm 2026", date(2026, 12, 1)),  # and its delegation for referrals
+        ("2027-01", None, date(2026, 12, 1)),
     ],
 )
 def test_the_table_and_policy_in_force_on_the_first_day_of_the_period(period, table, policy):
