@@ -196,7 +196,8 @@ def release(ctx: Context, item_id: int, person: Person, note: str) -> None:
 
 def resolve(ctx: Context, item_id: int, person: Person, note: str) -> None:
     """A FAILED item a person has dealt with outside casebot (decided in the case system, say): WITHDRAWN,
-    out of the SLA watch, with the person's note in the trail."""
+    out of the SLA watch, with the person's note in the trail; a claim the robot still holds is given back,
+    so that caseworkers can edit the application at once."""
     note = " ".join(note.split())
     if not note:
         raise NotPossible("say how it was resolved (--note)")
@@ -206,3 +207,9 @@ def resolve(ctx: Context, item_id: int, person: Person, note: str) -> None:
             raise NotPossible(f"item {item_id} is {item.state}: only a FAILED item is resolved by hand")
         session.execute(delete(PersonMonth).where(PersonMonth.item_id == item.id))
         move(ctx.store, session, item, State.WITHDRAWN, "resolved", by=person.signature, note=note, after=item.last_error)
+        application_id, claimant = item.application_id, item.claimed_by
+    if claimant is not None:
+        try:
+            ctx.casesystem.release(application_id, claimant)
+        except ConnectorError as e:  # decided there meanwhile, or not answering: the claim lapses by itself
+            ctx.log.warning("resolve: the claim on %s was not given back (%s); it lapses after [worker] claim_seconds", application_id, e)

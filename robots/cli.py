@@ -285,16 +285,26 @@ def migrate() -> None:
     click.echo(f"store schema: {before or 'empty'} -> {now}" if before != now else f"store schema: {now}, already the newest")
 
 
+def _one_line_a_pass() -> None:
+    """The scheduler's and the worker's output, for the journal: a line per pass, warnings and errors."""
+    import logging
+
+    from robots.scheduler import OnlyTheSummary
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(OnlyTheSummary())
+
+
 @main.command()
 def scheduler() -> None:
     """Run passes on the schedule in config/casebot.toml until SIGTERM or Ctrl-C."""
-    import logging
 
     from robots.config import load_settings
     from robots.scheduler import run_scheduler
     from robots.store import StoreOutOfDate
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _one_line_a_pass()
     refuse_unless_ready("casebot scheduler")
     try:
         run_scheduler(load_settings())
@@ -308,13 +318,12 @@ def worker() -> None:
 
     For scale-out on a PostgreSQL store: start as many as it takes, on as many machines; leases keep them
     apart. Each has its own runs in `casebot status`."""
-    import logging
 
     from robots.config import load_settings
     from robots.scheduler import run_worker
     from robots.store import StoreOutOfDate
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _one_line_a_pass()
     try:
         run_worker(load_settings())
     except (ConfigError, StoreOutOfDate) as e:

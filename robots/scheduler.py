@@ -27,6 +27,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from robots.config import Settings
 from robots.metrics import Metrics
+from robots.runlog import said_nothing
 from robots.runner import run_tasks
 from robots.store import open_store
 from robots.store.lock import SchedulerLock
@@ -43,10 +44,29 @@ def scheduled_pass(metrics: Metrics | None = None) -> None:
         return
     run_id, rc, outdir = run_tasks(console="none")
     counts = counts_of(outdir / "summary.json")
-    (log.info if rc == 0 else log.error)("run %s: %s; %s; log %s", run_id, "ok" if rc == 0 else f"{rc} task(s) failed",
-                                         pass_summary(counts), outdir / "log.html")
+    if rc == 0 and counts is not None and idle(counts) and said_nothing(outdir):
+        shutil.rmtree(outdir, ignore_errors=True)  # every two minutes all day: a pass that did nothing keeps no report
+        log.info("run %s: nothing to do", run_id)
+    else:
+        (log.info if rc == 0 else log.error)("run %s: %s; %s; log %s", run_id, "ok" if rc == 0 else f"{rc} task(s) failed",
+                                             pass_summary(counts), outdir / "log.html")
     if metrics is not None:
         metrics.record("ok" if rc == 0 else "failed", counts or {})
+
+
+def idle(counts: dict) -> bool:
+    """A pass in which no stage moved anything."""
+    from robots.pipeline import STAGES
+
+    return not any(counts.get(name, {}).get(k) for name, _, progress, _ in STAGES for k in progress)
+
+
+class OnlyTheSummary(logging.Filter):
+    """For the scheduler's and the worker's own output (the journal): their one line per pass, and warnings
+    and errors from anywhere. Each pass's full log is in its run folder (events.jsonl)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.name == log.name or record.levelno >= logging.WARNING
 
 
 def counts_of(path) -> dict | None:
@@ -141,8 +161,7 @@ def run_worker(settings: Settings, pause: float = 10.0) -> None:
     found nothing to do is followed by a pause."""
     from robots.bootstrap import build_worker
     from robots.folders import runs_dir
-    from robots.pipeline import STAGES, StepsFailed, new_run_id
-    from robots.runlog import said_nothing
+    from robots.pipeline import StepsFailed, new_run_id
 
     signals = stop_signals()
     worker = build_worker(settings)
@@ -157,7 +176,7 @@ def run_worker(settings: Settings, pause: float = 10.0) -> None:
             except StepsFailed as e:
                 log.error("pass failed: %s", e)
                 counts, failed = {}, True
-            busy = any(counts.get(name, {}).get(k) for name, _, progress, _ in STAGES for k in progress)
+            busy = not idle(counts)
             if not busy and not failed and said_nothing(runs_dir() / run_id):  # one every few seconds would say nothing
                 shutil.rmtree(runs_dir() / run_id, ignore_errors=True)
             metrics.record("failed" if failed else "ok", counts)

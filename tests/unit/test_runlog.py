@@ -51,3 +51,16 @@ def test_the_schedulers_line_for_a_pass(tmp_path):
                                               "write_back": {"written": 7, "retry": 1, "failed": 1}}}), encoding="utf-8")
     assert pass_summary(counts_of(summary)) == "decided 7 granted, 3 referred; written 7; waiting 3; failed 2"
     assert pass_summary(counts_of(tmp_path / "none.json")) == "no summary (see the log)"
+
+
+def test_the_journal_gets_the_passes_line_and_warnings_not_every_step():
+    import logging
+
+    from robots.scheduler import OnlyTheSummary, idle
+
+    keep = OnlyTheSummary().filter
+    record = lambda name, level: logging.LogRecord(name, level, __file__, 1, "x", None, None)  # noqa: E731
+    assert keep(record("casebot.scheduler", logging.INFO)) and keep(record("casebot.bots", logging.WARNING))
+    assert not keep(record("casebot.pipeline", logging.INFO)) and not keep(record("uvicorn", logging.INFO))
+    assert idle({"intake": {"new": 0, "claimed": 0}, "fetch": {"ready": 0}, "sla_watch": {"overdue": 3}})
+    assert not idle({"intake": {"new": 1}})
