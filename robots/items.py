@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from robots.bots.sla_watch import WATCHED
 from robots.privacy import mask
-from robots.status import _local
 from robots.store import Store, WorkItem
 from robots.store.models import utcnow
+from robots.workdays import local_minute
 
 
 def find(store: Store, *, state: str | None = None, reason: str | None = None, overdue: bool = False,
@@ -33,8 +33,8 @@ def find(store: Store, *, state: str | None = None, reason: str | None = None, o
             if reason and reason not in codes:
                 continue
             found.append({"id": item.id, "application_id": item.application_id, "period": item.period, "state": item.state,
-                          "reasons": list(dict.fromkeys(codes)), "attempts": item.attempts, "next_attempt": _local(item.next_attempt_at),
-                          "deadline": _local(item.deadline), "overdue": item.deadline < now,
+                          "reasons": list(dict.fromkeys(codes)), "attempts": item.attempts, "next_attempt": local_minute(item.next_attempt_at),
+                          "deadline": local_minute(item.deadline), "overdue": item.deadline < now,
                           "error_kind": item.error_kind, "last_error": mask(item.last_error) if item.last_error else None})
             if len(found) >= limit:
                 break

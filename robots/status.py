@@ -12,7 +12,7 @@ from robots.bots.sla_watch import WATCHED
 from robots.privacy import mask
 from robots.store import Run, Store, WorkItem
 from robots.store.models import State, utcnow
-from robots.workdays import STOCKHOLM
+from robots.workdays import local_minute
 
 _COUNT = {"type": "integer", "minimum": 0}
 _TIME = {"type": ["string", "null"], "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}$"}
@@ -35,11 +35,6 @@ SCHEMA = {
 }
 
 
-def _local(value: datetime | None) -> str | None:
-    """Swedish local time to the minute: what an operator compares with the clock on the wall."""
-    return value.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M") if value is not None else None
-
-
 def _said(counts: dict) -> str:
     """A step's counters as they were counted ("new 120, claimed 120"), never added together."""
     return ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in counts.items() if isinstance(v, int) and v) or "nothing to do"
@@ -57,16 +52,16 @@ def status(store: Store, runs: int = 5, now: datetime | None = None) -> dict:
         reasons = Counter(code for d in referred for code in {r["code"] for r in (d or {}).get("reasons", [])})
         last_runs = list(session.scalars(select(Run).order_by(Run.started_at.desc()).limit(runs)))
     return {
-        "now": _local(now),
+        "now": local_minute(now),
         "items": {str(s): by_state.get(str(s), 0) for s in State},
         "stickprov": {"drawn": drawn, "sampled": sampled},
         "referrals_by_reason": dict(reasons.most_common()),
         "overdue": overdue,
         "failed": by_state.get(str(State.FAILED), 0),
         "oldest_open": None if oldest is None else {
-            "application_id": oldest.application_id, "state": oldest.state, "received": _local(oldest.received_at),
-            "deadline": _local(oldest.deadline), "overdue": oldest.deadline < now},
-        "runs": [{"id": r.id, "worker": r.worker, "outcome": r.outcome, "started": _local(r.started_at),
+            "application_id": oldest.application_id, "state": oldest.state, "received": local_minute(oldest.received_at),
+            "deadline": local_minute(oldest.deadline), "overdue": oldest.deadline < now},
+        "runs": [{"id": r.id, "worker": r.worker, "outcome": r.outcome, "started": local_minute(r.started_at),
                   "seconds": round((r.finished_at - r.started_at).total_seconds(), 1) if r.finished_at else None,
                   "counts": r.counts or {}, "error": mask(r.error) if r.error else None} for r in last_runs],
     }

@@ -15,6 +15,11 @@ import holidays
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 
+def local_minute(value: datetime | None) -> str | None:
+    """Swedish local time to the minute, as operators and caseworkers read it; None for none."""
+    return value.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M") if value is not None else None
+
+
 @cache
 def _swedish_holidays(year: int) -> holidays.HolidayBase:
     return holidays.country_holidays("SE", years=year, include_sundays=False, categories=("public", "de_facto"))

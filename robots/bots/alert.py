@@ -20,14 +20,10 @@ from robots.bots.sla_watch import WATCHED
 from robots.privacy import mask
 from robots.store.db import insert_skipping
 from robots.store.models import Alert, Run, WorkItem
-from robots.workdays import STOCKHOLM
+from robots.workdays import STOCKHOLM, local_minute
 from robots.workflow import State
 
 MAX_LINES = 50  # in one message; the rest are counted
-
-
-def _local(value: datetime) -> str:
-    return value.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M")
 
 
 def _coming_months(today) -> list[str]:
@@ -44,7 +40,7 @@ def conditions(ctx: Context, now: datetime) -> list[dict]:
     with ctx.store.sessions() as session:
         for it in session.scalars(select(WorkItem).where(WATCHED, WorkItem.deadline < now).order_by(WorkItem.deadline)):
             found.append({"key": f"deadline:{it.id}", "kind": "deadline",
-                          "text": f"{it.application_id} ({it.period}) missed its deadline {_local(it.deadline)}; it is {it.state}"})
+                          "text": f"{it.application_id} ({it.period}) missed its deadline {local_minute(it.deadline)}; it is {it.state}"})
         for it in session.scalars(select(WorkItem).where(WorkItem.state == State.FAILED).order_by(WorkItem.id)):
             found.append({"key": f"failed:{it.id}", "kind": "failed",
                           "text": f"{it.application_id} ({it.period}) FAILED: {mask((it.last_error or 'no error recorded')[:300])}"})

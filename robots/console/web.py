@@ -16,7 +16,7 @@ from robots.casework import Person
 from robots.console.auth import COOKIE, Auth, same_token
 from robots.privacy import mask
 from robots.rules.reasons import kr
-from robots.workdays import STOCKHOLM
+from robots.workdays import local_minute
 
 TEMPLATES = Path(__file__).parent / "templates"
 ROLE_NAMES = {"caseworker": "handläggare", "operator": "driftansvarig", "auditor": "granskare", "admin": "administratör"}
@@ -39,7 +39,7 @@ class Forbidden(Exception):
 
 
 def _when(value) -> str:
-    return value.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M") if value is not None else "–"
+    return local_minute(value) or "–"
 
 
 def _kronor(value) -> str:
