@@ -15,7 +15,7 @@ from sqlalchemy import delete, exists, select
 
 from connectors.errors import ConnectorError
 from robots.bots.context import Context
-from robots.bots.decide import _held, _held_by_others, _reserve, decision_id
+from robots.bots.decide import decision_id, held_by_others, held_months, reserve
 from robots.bots.write_back import write_back
 from robots.contract.validate import application_problems
 from robots.rules import caseworker
@@ -69,8 +69,8 @@ def decide(ctx: Context, item_id: int, person: Person, outcome: str, justificati
         if outcome == "granted":
             # Members the store holds for another item, or the case system's ledger already pays (the referral's
             # DUPLICATE_APPLICATION): a person is paid at most once a month, whoever decides.
-            others = (item.granted_elsewhere or {}) | _held_by_others(_held(session, [item]), item)
-            if others or not _reserve(session, item):
+            others = (item.granted_elsewhere or {}) | held_by_others(held_months(session, [item]), item)
+            if others or not reserve(session, item):
                 raise NotPossible("Någon i hushållet har redan beviljats försörjningsstöd för månaden i ansökan "
                                   f"{', '.join(sorted(set(others.values()))) or 'som roboten nyss beslutade'}.")
         item.referral, item.decision, item.decision_id = referral, decision, f"{decision_id(item)}-handlaggare"

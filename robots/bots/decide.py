@@ -44,7 +44,7 @@ def decide(ctx: Context) -> dict[str, int]:
         with ctx.store.unit_of_work() as session:
             answers = latest_answers(session, [i.id for i in batch])
             mine = reload(session, batch)
-            held = _held(session, [i for i in mine if i is not None])
+            held = held_months(session, [i for i in mine if i is not None])
             with session.no_autoflush:  # each item's statements need none of the batch's changes flushed first
                 each_guarded(ctx, session, [(item, lambda item=item: _decide_one(ctx, session, item, answers[item.id], held))
                                             for item in mine], counts)
@@ -54,7 +54,7 @@ def decide(ctx: Context) -> dict[str, int]:
 Held = dict[tuple[str, str], tuple[int, str]]  # (period, person) -> (item id, application id) holding the month
 
 
-def _held(session, items: list[WorkItem]) -> Held:
+def held_months(session, items: list[WorkItem]) -> Held:
     """Who holds the months of these items' members, as the store says now: one query for a batch."""
     wanted = {(it.period, p) for it in items for p in members(it)}
     periods, persons = sorted({period for period, _ in wanted}), sorted({p for _, p in wanted})
@@ -68,12 +68,12 @@ def _held(session, items: list[WorkItem]) -> Held:
     return found
 
 
-def _held_by_others(held: Held, item: WorkItem) -> dict[str, str]:
+def held_by_others(held: Held, item: WorkItem) -> dict[str, str]:
     """Members whose month another item holds, with that item's application id."""
     return {p: h[1] for p in members(item) if (h := held.get((item.period, p))) is not None and h[0] != item.id}
 
 
-def _reserve(session, item: WorkItem) -> bool:
+def reserve(session, item: WorkItem) -> bool:
     """Hold the month of every member for this item, in one statement; False when another item holds one
     (another worker may have got there since the batch read who holds what, or an item of this batch)."""
     rows = [{"period": item.period, "person": p, "item_id": item.id} for p in sorted(set(members(item)))]
@@ -90,12 +90,12 @@ def _reserve(session, item: WorkItem) -> bool:
 
 def _decide_one(ctx: Context, session, it: WorkItem, answers: list[dict], held: Held) -> str:
     for _ in range(3):  # a race lost to another worker's grant: decide again, now seeing it
-        elsewhere = (it.granted_elsewhere or {}) | _held_by_others(held, it)
+        elsewhere = (it.granted_elsewhere or {}) | held_by_others(held, it)
         decision = decide_application(it.application, answers, ctx.params, decided_at=ctx.decided_at(),
                                       decided_by=ctx.decided_by, granted_elsewhere=elsewhere)
-        if decision["outcome"] != "granted" or _reserve(session, it):
+        if decision["outcome"] != "granted" or reserve(session, it):
             break
-        held.update(_held(session, [it]))
+        held.update(held_months(session, [it]))
     else:
         raise RuntimeError("could not hold the members' month after three tries")
     if decision["outcome"] != "granted":  # a grant that became a referral holds no month
