@@ -27,6 +27,15 @@ from robots.workflow import State, move
 SAMPLE_CHECKED = "sample checked"
 
 
+def _anchored(ctx: Context, item_id: int) -> None:
+    """Anchor the item's chain after a person's action (a run anchors what it did at its end; a person's
+    action belongs to no run): cutting the chain short afterwards no longer goes unseen."""
+    try:
+        ctx.store.anchor("console", items=[item_id])
+    except Exception:  # noqa: BLE001 - the action is done and recorded; the anchor is a check on it
+        ctx.log.exception("could not anchor item %s after a person's action", item_id)
+
+
 class NotPossible(Exception):
     """The action cannot be taken on the item as it is now; the message says why, in Swedish, for the page."""
 
@@ -80,6 +89,7 @@ def decide(ctx: Context, item_id: int, person: Person, outcome: str, justificati
              amount=decision.get("amount"), adjustments=decision.get("adjustments"), justification=decision["justification"],
              decision_sha256=audit.digest(decision))
     write_back(ctx, only=[item_id])  # now, if the case system answers; else the worker's next pass
+    _anchored(ctx, item_id)
     with ctx.store.sessions() as session:
         return session.get(WorkItem, item_id)
 
@@ -104,6 +114,7 @@ def send_back(ctx: Context, item_id: int, person: Person, note: str) -> None:
         item.decision = item.decision_id = item.outcome = item.amount = item.decided_at = item.written_at = None
         item.attempts, item.next_attempt_at, item.last_error, item.error_kind = 0, None, None, None
         move(ctx.store, session, item, State.NEW, "sent back", by=person.signature, note=note, round=item.round)
+    _anchored(ctx, item_id)
 
 
 def requeue(ctx: Context, item_id: int, person: Person, note: str) -> State:
@@ -139,7 +150,8 @@ def requeue(ctx: Context, item_id: int, person: Person, note: str) -> State:
         item.attempts, item.next_attempt_at, item.error_kind = 0, None, None
         move(ctx.store, session, item, to, "requeued", by=person.signature, note=" ".join(note.split()) or None, after=item.last_error)
         item.last_error = None
-        return to
+    _anchored(ctx, item_id)
+    return to
 
 
 def check_sample(ctx: Context, item_id: int, person: Person, note: str) -> None:
@@ -151,16 +163,20 @@ def check_sample(ctx: Context, item_id: int, person: Person, note: str) -> None:
         if session.scalar(select(exists().where(AuditEvent.item_id == item.id, AuditEvent.step == SAMPLE_CHECKED))):
             raise NotPossible("Stickprovet är redan kontrollerat.")
         ctx.store.audit(session, SAMPLE_CHECKED, {"by": person.signature, "note": " ".join(note.split()) or None}, item.id)
+    _anchored(ctx, item_id)
 
 
 def retry_now(ctx: Context, item_id: int, person: Person, note: str) -> State:
     """An operator's retry: a FAILED item is requeued (`requeue`); a WAITING one is made due at once."""
     with ctx.store.unit_of_work() as session:
         item = _locked(session, item_id, ctx.clock())
-        if item.state == State.WAITING:
+        waiting = item.state == State.WAITING
+        if waiting:
             item.next_attempt_at = None
             move(ctx.store, session, item, State.WAITING, "retry now", by=person.signature, note=" ".join(note.split()) or None)
-            return State.WAITING
+    if waiting:
+        _anchored(ctx, item_id)
+        return State.WAITING
     return requeue(ctx, item_id, person, note)
 
 
@@ -192,6 +208,7 @@ def release(ctx: Context, item_id: int, person: Person, note: str) -> None:
         session.execute(delete(PersonMonth).where(PersonMonth.item_id == item.id))
         release_lease(item)
         move(ctx.store, session, item, State.WITHDRAWN, "released", by=person.signature, note=note)
+    _anchored(ctx, item_id)
 
 
 def resolve(ctx: Context, item_id: int, person: Person, note: str) -> None:
@@ -208,6 +225,7 @@ def resolve(ctx: Context, item_id: int, person: Person, note: str) -> None:
         session.execute(delete(PersonMonth).where(PersonMonth.item_id == item.id))
         move(ctx.store, session, item, State.WITHDRAWN, "resolved", by=person.signature, note=note, after=item.last_error)
         application_id, claimant = item.application_id, item.claimed_by
+    _anchored(ctx, item_id)
     if claimant is not None:
         try:
             ctx.casesystem.release(application_id, claimant)

@@ -172,11 +172,13 @@ def _tip(session: Session) -> str:
     return tip or GENESIS
 
 
-def anchor(session: Session, run_id: str) -> AuditAnchor | None:
-    """Anchor the heads of the chains `run_id` appended to (None when it appended to none), after the last
-    anchor. Two runs anchoring at once both read the same last anchor; the unique prev_hash lets one in and
-    refuses the other (IntegrityError), which anchors again: Store.anchor does."""
-    last = (select(AuditEvent.item_id, func.max(AuditEvent.seq).label("seq")).where(AuditEvent.run_id == run_id)
+def anchor(session: Session, run_id: str, items: list[int] | None = None) -> AuditAnchor | None:
+    """Anchor the heads of the chains `run_id` appended to — or of the chains of `items`, what a person's
+    action touched — (None when there are none), after the last anchor. Two anchoring at once both read the
+    same last anchor; the unique prev_hash lets one in and refuses the other (IntegrityError), which anchors
+    again: Store.anchor does."""
+    which = AuditEvent.item_id.in_(items) if items is not None else AuditEvent.run_id == run_id
+    last = (select(AuditEvent.item_id, func.max(AuditEvent.seq).label("seq")).where(which)
             .group_by(AuditEvent.item_id).subquery())
     heads = [[item_id, seq, hash_] for item_id, seq, hash_ in session.execute(
         select(AuditEvent.item_id, AuditEvent.seq, AuditEvent.hash)

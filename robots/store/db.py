@@ -128,13 +128,13 @@ class Store:
                 connection.scalar(text(f"SELECT pg_advisory_unlock({TIDY_LOCK})"))
         return True
 
-    def anchor(self, run_id: str) -> str | None:
-        """Anchor what the run appended to the trail (audit.anchor); the anchor's hash, or None when the
-        run appended nothing. Another run anchoring at the same moment makes this one try again."""
+    def anchor(self, run_id: str, items: list[int] | None = None) -> str | None:
+        """Anchor what the run appended to the trail, or the chains of `items` (audit.anchor); the anchor's
+        hash, or None when there was nothing. Another anchoring at the same moment makes this one try again."""
         for attempt in range(5):
             try:
                 with self.unit_of_work() as session:
-                    made = audit.anchor(session, run_id)
+                    made = audit.anchor(session, run_id, items)
                     return made.hash if made is not None else None
             except IntegrityError:
                 if attempt == 4:

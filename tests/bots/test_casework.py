@@ -14,7 +14,7 @@ from robots.bots.write_back import write_back
 from robots.casework import NotPossible, Person
 from robots.replay import differences, redecide
 from robots.store import AuditEvent
-from robots.store.models import PersonMonth
+from robots.store.models import AuditAnchor, PersonMonth
 from robots.trail.verify import verify
 
 ALL = (intake, fetch, decide, sample, write_back)
@@ -45,6 +45,9 @@ def test_a_grant_with_an_adjusted_rent_is_recomputed_written_and_paid_once(bench
     assert done.referral["outcome"] == "referred" and done.decision_id == "casebot-A-1-2023-11-handlaggare"
     assert bench.cases.payments == [("A-1", done.amount)]
     assert ("decided", "caseworker:anna") in steps(bench, item.id)
+    with bench.ctx.store.sessions() as session:  # the person's action is anchored, up to the written-back event
+        anchor = session.scalars(select(AuditAnchor).order_by(AuditAnchor.id.desc())).first()
+    assert anchor.run_id == "console" and anchor.heads == [[item.id, len(steps(bench, item.id)), anchor.heads[0][2]]]
     bench.through(*ALL)  # the worker finds nothing more to write
     assert bench.cases.payments == [("A-1", done.amount)]
     assert verify(bench.ctx.store).holds
