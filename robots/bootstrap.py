@@ -12,7 +12,9 @@ from connectors.casesystem.client import CaseSystemClient
 from connectors.ssbtek.client import GatewayClient
 from robots.bots.context import Context
 from robots.config import Settings, load_parameters, load_settings
+from robots.folders import runs_dir
 from robots.pipeline import Worker
+from robots.ports import CaseSystem
 from robots.store import open_store
 from robots.store.models import utcnow
 
@@ -26,11 +28,22 @@ def build_worker(settings: Settings | None = None, *, config: Path | None = None
     return Worker(
         settings=settings,
         store=open_store(settings.database.url or None),
-        casesystem=CaseSystemClient(settings.casesystem.url),
+        casesystem=case_system(settings),
         gateway=GatewayClient(settings.ssbtek.url, max_concurrency=settings.ssbtek.max_concurrency),
         params=params,
         clock=clock,
     )
+
+
+def case_system(settings: Settings) -> CaseSystem:
+    """The adapter config/casebot.toml chooses: the case system's API, or its screens (the ui extra)."""
+    if settings.casesystem.adapter == "screens":
+        from connectors.casesystem.screens import CaseSystemScreens
+
+        user, password = settings.casesystem.sign_in()
+        return CaseSystemScreens(settings.casesystem.url, user, password, timeout=settings.casesystem.page_timeout_seconds,
+                                 evidence_dir=runs_dir() / "screens")
+    return CaseSystemClient(settings.casesystem.url)
 
 
 def casework_context(worker: Worker) -> Context:

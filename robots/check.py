@@ -4,7 +4,8 @@
 - The norm tables and a policy cover this month and, from 1 December, next January too: a missing year
   would refer every application of it (NORM_TABLE_MISSING), silently.
 - The store opens at this casebot's schema (or is empty, and gets it).
-- Each outside system answers its /health, named by URL.
+- Each outside system answers its /health, named by URL; for the screens adapter, the case system's
+  sign-in page answers, and rpaframework, chromium, chromedriver and a password are there.
 
 `casebot run` and the scheduler run it first and refuse to start on a problem.
 """
@@ -51,8 +52,41 @@ def problems(config: Path | None = None, today: date | None = None) -> list[str]
             if policy is None:
                 found.append(f"no policy version is in force on {month}-01: add one to config/policy/")
     found += _store_problems(settings.database.url or None)
-    for name, url in (("case system", settings.casesystem.url), ("register gateway", settings.ssbtek.url)):
-        found += _health_problems(name, url)
+    if settings.casesystem.adapter == "screens":
+        found += _screen_problems(settings)
+    else:
+        found += _health_problems("case system", settings.casesystem.url)
+    found += _health_problems("register gateway", settings.ssbtek.url)
+    return found
+
+
+def _screen_problems(settings) -> list[str]:
+    """The screens adapter: rpaframework, chromium and its driver here, a password, the sign-in page answering."""
+    import importlib.util
+    import os
+    import shutil
+
+    found = []
+    if importlib.util.find_spec("RPA") is None:
+        found.append("[casesystem] adapter = \"screens\" needs rpaframework: pip install 'casebot[ui]'")
+    for what in ("chromium", "chromedriver"):
+        path = os.environ.get(f"CASEBOT_{what.upper()}") or shutil.which(what)
+        if not path or not Path(path).exists():
+            found.append(f"[casesystem] adapter = \"screens\" needs {what}: apt-get install chromium chromium-driver "
+                         f"(Debian), or set CASEBOT_{what.upper()}")
+    try:
+        settings.casesystem.sign_in()
+    except ConfigError as e:
+        found.append(str(e))
+    from connectors.casesystem.screens import SIGN_IN_PATH
+
+    try:
+        answer = requests.get(settings.casesystem.url.rstrip("/") + SIGN_IN_PATH, timeout=HEALTH_SECONDS)
+    except requests.RequestException as e:
+        return [*found, f"the case system's pages at {settings.casesystem.url} do not answer ({type(e).__name__}): "
+                        "check the URL in config/casebot.toml or CASEBOT_CASESYSTEM_URL"]
+    if answer.status_code != 200:
+        found.append(f"the case system's sign-in page {settings.casesystem.url.rstrip('/')}{SIGN_IN_PATH} answers HTTP {answer.status_code}")
     return found
 
 

@@ -406,13 +406,23 @@ def _fault_options(command):
 @click.option("--port", type=int, default=None, help="[default: 8701 for ssbtek, 8702 for casesystem]")
 @click.option("--db", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="The stub's SQLite file [default: data/<system>.sqlite3].")
+@click.option("--layout", type=click.Choice(["standard", "revised"]), default="standard", show_default=True,
+              help="[casesystem] The screens' layout: revised moves the buttons and adds a column, as a new release might.")
+@click.option("--without", multiple=True, metavar="TESTID",
+              help="[casesystem] Leave this element (by its data-testid, or a field's name) out of the screens; repeatable.")
+@click.option("--session-minutes", type=click.FloatRange(min=0.01), default=15, show_default=True,
+              help="[casesystem] A screen session lapses after this long idle.")
 @_fault_options
-def stub(system: str, host: str, port: int | None, db: Path | None, **faults: object) -> None:
+def stub(system: str, host: str, port: int | None, db: Path | None, layout: str, without: tuple[str, ...], session_minutes: float,
+         **faults: object) -> None:
     """Run the stand-in for an outside system in the foreground (Ctrl-C stops it).
 
     ssbtek is the register gateway, casesystem the case system. Both serve /health and their OpenAPI
     document at /openapi.json. Fault flags apply to ssbtek; they can also be set with
     CASEBOT_SSBTEK_<NAME> environment variables or changed at run time with PUT /admin/faults.
+
+    The case system also has screens under /ui/ for people and for the screen adapter. Who may sign in:
+    CASEBOT_CASESYSTEM_USER with CASEBOT_CASESYSTEM_PASSWORD, the same variables the worker signs in with.
     """
     from pydantic import ValidationError
 
@@ -431,9 +441,14 @@ def stub(system: str, host: str, port: int | None, db: Path | None, **faults: ob
     else:
         if any(v is not None for v in faults.values()):
             fail("fault flags apply to the ssbtek stub only")
+        import os
+
+        from connectors.casesystem.pages import Layout
         from connectors.casesystem.server import create_app
 
-        app = create_app(db)
+        user, password = os.environ.get("CASEBOT_CASESYSTEM_USER"), os.environ.get("CASEBOT_CASESYSTEM_PASSWORD")
+        app = create_app(db, accounts={user: password} if user and password else {},
+                         layout=Layout(revised=layout == "revised", without=frozenset(without)), session_seconds=round(session_minutes * 60))
     run_foreground(app, host, port or DEFAULT_PORTS[system])
 
 

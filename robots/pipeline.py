@@ -106,6 +106,7 @@ class Worker:
         log_dir = log_dir or runs_dir() / run_id
         prune(runs_dir(), self.settings.logs.keep_days)
         runlog = RunLog(log_dir, run_id, self.instance)
+        self.casesystem.use_log_dir(log_dir)
         try:
             ctx = self.start_run(run_id, log_dir)
         except BaseException as e:

@@ -2,13 +2,15 @@
 bot hands over many items and gets each one's result (or error) back as it comes, so each adapter owns
 its concurrency — threads for HTTP, one session for a browser working the case system's pages.
 
-Adapters: connectors/casesystem/client.py and connectors/ssbtek/client.py (HTTP); tests/fakes.py (in
+Adapters: connectors/casesystem/client.py and connectors/ssbtek/client.py (HTTP), connectors/casesystem/screens.py
+(the case system's web pages, through a browser); tests/fakes.py (in
 memory, for the bots' unit tests). The stand-in's other calls (submissions, seeding) are not the robot's
 and live apart (connectors/casesystem/standin.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Protocol
 
 from connectors.ssbtek.client import HouseholdAnswers, HouseholdRequest, RegisterGateway
@@ -41,6 +43,11 @@ class CaseSystem(Protocol):
     def reopen(self, application_id: str, caseworker: str, note: str) -> None:
         """Give a referred application back to the robot: submitted again, to be claimed and decided anew
         (the console's "send back"). Idempotent; Conflict when it is claimed or decided."""
+        ...
+
+    def use_log_dir(self, folder: Path) -> None:
+        """Where a run's own record of the adapter's steps and its evidence of failures go (the screens
+        adapter's screens.log and screenshots); an adapter with nothing to keep ignores it."""
         ...
 
     def close(self) -> None: ...

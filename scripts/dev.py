@@ -5,7 +5,7 @@
     python3 scripts/dev.py test      # the whole test suite (what CI runs)
     python3 scripts/dev.py casebot … # any casebot command inside the project's environment
 
-The first run creates .venv/ and installs the project with its test tools from pyproject.toml; later runs
+The first run creates .venv/ and installs the project with its screen adapter (the `ui` extra) and its test tools from pyproject.toml; later runs
 reinstall only when pyproject.toml has changed.
 """
 
@@ -41,23 +41,29 @@ def ensure_environment() -> None:
     say("installing casebot and its test tools from pyproject.toml (first run takes a minute) …")
     pip = [str(BIN / "python"), "-m", "pip", "--disable-pip-version-check", "install", "--quiet"]
     subprocess.run([*pip, "--upgrade", "pip"], check=True)
-    subprocess.run([*pip, "--editable", f"{ROOT}[test]"], check=True)
+    subprocess.run([*pip, "--editable", f"{ROOT}[ui,test]"], check=True)
     STAMP.write_text(wanted)
 
 
+BROWSER_PACKAGES = ("chromium", "chromium-driver")  # the console's tests and the case system's screen adapter
+
+
 def ensure_browser() -> None:
-    """The console's browser tests drive Debian's chromium (never a browser a test tool downloads). Installed
-    with apt-get when missing and this is a Debian machine we may install on; otherwise say what to do."""
-    if shutil.which("chromium"):
+    """The browser tests drive Debian's chromium, and the screen adapter its chromedriver (never a browser or
+    driver a test tool downloads). Installed with apt-get when missing and this is a Debian machine we may
+    install on; otherwise say what to do."""
+    if shutil.which("chromium") and shutil.which("chromedriver"):
         return
     if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
-        say("installing Debian's chromium for the console's browser tests (apt-get) …")
+        say("installing Debian's chromium and chromium-driver for the browser tests (apt-get) …")
         quiet = {"stdout": subprocess.DEVNULL, "env": os.environ | {"DEBIAN_FRONTEND": "noninteractive"}}
-        if subprocess.run(["apt-get", "install", "-y", "--no-install-recommends", "chromium"], **quiet).returncode != 0:
+        install = ["apt-get", "install", "-y", "--no-install-recommends", *BROWSER_PACKAGES]
+        if subprocess.run(install, **quiet).returncode != 0:
             subprocess.run(["apt-get", "update"], check=True, **quiet)
-            subprocess.run(["apt-get", "install", "-y", "--no-install-recommends", "chromium"], check=True, **quiet)
+            subprocess.run(install, check=True, **quiet)
         return
-    say("the console's browser tests need Chromium: install it (Debian: apt-get install chromium) or set CASEBOT_CHROMIUM")
+    say("the browser tests need Chromium and its driver: install them (Debian: apt-get install chromium chromium-driver)"
+        " or set CASEBOT_CHROMIUM and CASEBOT_CHROMEDRIVER")
 
 
 def run(argv: list[str]) -> int:

@@ -105,6 +105,9 @@ class FakeCaseSystem:
             raise Conflict(f"application {application_id} is {r['status']}", 409)
         r["status"], r["claimed_by"] = "submitted", None
 
+    def use_log_dir(self, folder) -> None:
+        pass
+
     def close(self) -> None:
         pass
 

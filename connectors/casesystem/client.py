@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
 
 from connectors.http import CallPolicy, HttpClient
 
@@ -17,6 +18,9 @@ class CaseSystemClient:
     def __init__(self, base_url: str, *, policy: CallPolicy | None = None, max_concurrency: int = 8):
         self.http = HttpClient(base_url, name="casesystem", policy=policy, max_concurrency=max_concurrency)
         self._pool = ThreadPoolExecutor(max_workers=max_concurrency, thread_name_prefix="casesystem")
+
+    def use_log_dir(self, folder: Path) -> None:
+        """Nothing of a run's to keep: the connector's errors go to the worker's log."""
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)

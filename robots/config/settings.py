@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 
-from robots.config.files import _parse, _Strict, config_dir
+from robots.config.files import ConfigError, _parse, _Strict, config_dir
 
 
 class _Worker(_Strict):
@@ -24,6 +25,20 @@ class _Database(_Strict):
 
 class _Service(_Strict):
     url: str = Field(min_length=1)
+
+
+class _CaseSystem(_Service):
+    adapter: Literal["api", "screens"] = "api"  # its JSON API, or its web pages (needs the ui extra)
+    user: str = Field(default="casebot", min_length=1, max_length=200)  # the screens' sign-in; CASEBOT_CASESYSTEM_USER wins
+    page_timeout_seconds: float = Field(default=10, gt=0, le=300)  # how long the screens adapter waits for a page
+
+    def sign_in(self) -> tuple[str, str]:
+        """The screens adapter's user name and password (CASEBOT_CASESYSTEM_PASSWORD: a secret, never in config)."""
+        password = os.environ.get("CASEBOT_CASESYSTEM_PASSWORD", "")
+        if not password:
+            raise ConfigError('[casesystem] adapter = "screens" signs in to the case system\'s pages: set CASEBOT_CASESYSTEM_PASSWORD '
+                              "(and CASEBOT_CASESYSTEM_USER, or user in config/casebot.toml)")
+        return os.environ.get("CASEBOT_CASESYSTEM_USER") or self.user, password
 
 
 class _Gateway(_Service):
@@ -95,7 +110,7 @@ class Settings(_Strict):
     retry: _Retry
     sample: _Sample
     database: _Database
-    casesystem: _Service
+    casesystem: _CaseSystem
     ssbtek: _Gateway
     schedule: _Schedule
     logs: _Logs
