@@ -114,8 +114,8 @@ def free_port() -> int:
 class StubProcess:
     """`casebot stub NAME` in a child process on a free port; stopped (and waited for) on exit."""
 
-    def __init__(self, name: str, db: Path, *args: str, port: int | None = None, quiet: bool = True):
-        self.name, self.db, self.args = name, db, args
+    def __init__(self, name: str, db: Path, *args: str, port: int | None = None, quiet: bool = True, env: dict | None = None):
+        self.name, self.db, self.args, self.env = name, db, args, env
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.quiet = quiet
@@ -125,7 +125,7 @@ class StubProcess:
         out = subprocess.DEVNULL if self.quiet else None
         self.process = subprocess.Popen(
             [sys.executable, "-m", "robots", "stub", self.name, "--port", str(self.port), "--db", str(self.db), *self.args],
-            stdout=out, stderr=out, start_new_session=True,
+            stdout=out, stderr=out, start_new_session=True, env=self.env,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

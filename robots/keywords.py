@@ -7,6 +7,7 @@ Keywords log counts and application ids, never personnummer.
 from __future__ import annotations
 
 import atexit
+import html
 import shutil
 from pathlib import Path
 
@@ -62,6 +63,8 @@ class CasebotKeywords:
         except StepsFailed as e:
             _log_counts(run_id, e.counts)
             raise
+        finally:
+            _log_screen_steps(run_dir)
         _log_counts(run_id, counts)
         if counts["sla_watch"].get("overdue"):
             logger.warn(f"{counts['sla_watch']['overdue']} applications are past their deadline: see `casebot status`")
@@ -77,3 +80,22 @@ def _log_counts(run_id: str, counts: dict[str, dict]) -> None:
     logger.info(f"run {run_id}")
     for step, c in counts.items():
         logger.info(f"{step}: " + (", ".join(f"{k} {v}" for k, v in c.items()) or "nothing to do"))
+
+
+def _log_screen_steps(run_dir: Path) -> None:
+    """The screens adapter's steps in this run (its screens.log), as a table in Robot's log: each page worked,
+    for which application, how it went and how long it took, with a link to the screenshot of a failure.
+    (The steps run in the pass's threads, where Robot's logger cannot write, so they are logged after it.)"""
+    journal = run_dir / "screens.log"
+    if not journal.is_file():
+        return
+    rows, failed = [], 0
+    for line in journal.read_text(encoding="utf-8").splitlines():
+        at, application, step, result, took, evidence = (line.split("\t") + [""] * 6)[:6]
+        failed += bool(result) and result != "ok"
+        link = f'<a href="{html.escape(evidence.removeprefix("evidence "))}">screenshot</a>' if evidence else ""
+        rows.append(f"<tr><td>{html.escape(at[11:23])}</td><td>{html.escape(application)}</td><td>{html.escape(step)}</td>"
+                    f"<td>{html.escape(result)}</td><td>{html.escape(took)}</td><td>{link}</td></tr>")
+    logger.info(f"<b>Case system screens: {len(rows)} steps, {failed} failed</b> (screens.log in the run folder)"
+                "<table><tr><th>time</th><th>application</th><th>step</th><th>result</th><th>took</th><th></th></tr>"
+                + "".join(rows) + "</table>", html=True)

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from unittest.mock import patch
 
 from sqlalchemy import create_engine, select, text
 
@@ -23,6 +24,9 @@ from robots.store import WorkItem, open_store
 from robots.synthetic import population
 from robots.workdays import STOCKHOLM
 
+# The screens' sign-in in every world (the case-system stand-in takes it, and a worker on the screens adapter).
+SIGN_IN = {"CASEBOT_CASESYSTEM_USER": "casebot", "CASEBOT_CASESYSTEM_PASSWORD": "test-only-secret"}
+
 # The PostgreSQL the store tests use; each test gets a schema of its own and drops it afterwards.
 POSTGRES = os.environ.get("CASEBOT_TEST_POSTGRES_URL") or "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -37,7 +41,7 @@ class World:
     @property
     def env(self) -> dict:
         """What a worker process needs to find this world."""
-        return os.environ | {"CASEBOT_SSBTEK_URL": self.gateway.url, "CASEBOT_CASESYSTEM_URL": self.cases.url,
+        return os.environ | SIGN_IN | {"CASEBOT_SSBTEK_URL": self.gateway.url, "CASEBOT_CASESYSTEM_URL": self.cases.url,
                              "CASEBOT_DATABASE_URL": self.database_url, "CASEBOT_CONFIG_DIR": str(self.config_dir)}
 
     def worker(self, database_url: str | None = None, **changes: dict) -> Worker:
@@ -46,7 +50,8 @@ class World:
         settings = with_urls(load_settings(self.config_dir / "casebot.toml"),
                              casesystem=self.cases.url, ssbtek=self.gateway.url, database=database_url or self.database_url)
         settings = settings.model_copy(update={k: getattr(settings, k).model_copy(update=v) for k, v in changes.items()})
-        return build_worker(settings, config=self.config_dir)
+        with patch.dict(os.environ, SIGN_IN):  # the screens adapter's password, as a worker process gets it
+            return build_worker(settings, config=self.config_dir)
 
     def seed(self, count: int, seed: int = 1):
         cases = population(count, seed, "2023-11", load_seed_mix())
@@ -78,24 +83,29 @@ def ready_config(folder: Path) -> Path:
     return folder
 
 
-def _config_dir(tmp_path: Path) -> Path:
-    """A copy of config/ with short leases, so that a killed worker's items come back within seconds."""
+def _config_dir(tmp_path: Path, adapter: str = "api") -> Path:
+    """A copy of config/ with short leases, so that a killed worker's items come back within seconds, and
+    the case-system adapter asked for."""
     folder = ready_config(tmp_path / "config")
     path = folder / "casebot.toml"
-    path.write_text(path.read_text(encoding="utf-8").replace("lease_seconds = 120", "lease_seconds = 3"), encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8").replace("lease_seconds = 120", "lease_seconds = 3")
+                    .replace("[casesystem]\n", f'[casesystem]\nadapter = "{adapter}"\n'), encoding="utf-8")
     return folder
 
 
 @contextmanager
-def world_in(folder: Path, backend: str = "sqlite"):
-    """A world in `folder`: the stubs' and SQLite files there; on PostgreSQL a schema of its own, dropped after."""
+def world_in(folder: Path, backend: str = "sqlite", adapter: str = "api", screens: tuple[str, ...] = ()):
+    """A world in `folder`: the stubs' and SQLite files there; on PostgreSQL a schema of its own, dropped after.
+    `adapter`: how its workers work the case system (api or screens); `screens`: the case-system stand-in's
+    flags for its screens (`casebot stub casesystem --layout revised`, `--without amount` …)."""
     folder.mkdir(parents=True, exist_ok=True)
-    with StubProcess("ssbtek", folder / "ssbtek.sqlite3") as gateway, StubProcess("casesystem", folder / "casesystem.sqlite3") as cases:
+    with StubProcess("ssbtek", folder / "ssbtek.sqlite3") as gateway, \
+            StubProcess("casesystem", folder / "casesystem.sqlite3", *screens, env=os.environ | SIGN_IN) as cases:
         if backend == "sqlite":
-            yield World(gateway, cases, f"sqlite:///{folder / 'casebot.sqlite3'}", _config_dir(folder))
+            yield World(gateway, cases, f"sqlite:///{folder / 'casebot.sqlite3'}", _config_dir(folder, adapter))
             return
         with postgres_schema() as url:
-            yield World(gateway, cases, url, _config_dir(folder))
+            yield World(gateway, cases, url, _config_dir(folder, adapter))
 
 
 class NoPostgres(RuntimeError):

@@ -227,9 +227,11 @@ class CaseSystemScreens:
         from SeleniumLibrary.errors import ElementNotFound
 
         if isinstance(e, (ElementNotFound, NoSuchElementException)):
-            return ScreenChanged(f"{what}: the case system's page has no {e}; its screens have changed")
+            return ScreenChanged(f"{what}: the page {self._where()} has no {_named(str(e))}: the case system's screens have changed")
         if isinstance(e, (TimeoutException, AssertionError)):  # a wait that ran out
             return Unavailable(f"{what}: the case system's page did not come within {self.timeout:g} s ({e})")
+        if network := re.search(r"net::(ERR_[A-Z_]+)", str(e)):
+            return Unavailable(f"{what}: the case system at {self.base_url} does not answer ({network.group(1)})")
         if isinstance(e, (InvalidSessionIdException, NoSuchWindowException)) or "not reachable" in str(e):
             self.close()  # the browser is gone: a new one next time
         if isinstance(e, WebDriverException):
@@ -382,6 +384,12 @@ class CaseSystemScreens:
     def _paste(self, locator: str, text: str) -> None:
         self._browser.execute_javascript(PASTE_JS, "ARGUMENTS", self._element(locator), text)
 
+    def _where(self) -> str:
+        try:
+            return urlparse(self._browser.get_location()).path
+        except Exception:  # noqa: BLE001 - only for the message
+            return "(unknown)"
+
     def _element(self, locator: str):
         return self._browser.find_element(locator)
 
@@ -395,6 +403,15 @@ class CaseSystemScreens:
     @staticmethod
     def _case(application_id: str) -> str:
         return f"/ui/applications/{quote(application_id, safe='')}"
+
+
+def _named(error: str) -> str:
+    """What a locator in an error looked for, as a person would say it."""
+    if label := re.search(r"normalize-space\(\)='([^']+)'", error):
+        return f"field labelled '{label.group(1)}'"
+    if test := re.search(r'data-testid="([^"]+)"', error):
+        return f"element '{test.group(1)}'"
+    return error
 
 
 class _SignedInAgain(Exception):
