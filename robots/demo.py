@@ -39,7 +39,10 @@ def _open_items(store) -> int:
         return len(session.scalars(select(WorkItem.id).where(OPEN)).all())
 
 
-def run_demo(count: int, seed: int, period: str) -> None:
+DEMO_SIGN_IN = {"CASEBOT_CASESYSTEM_USER": "casebot", "CASEBOT_CASESYSTEM_PASSWORD": "casebot-demo"}  # synthetic stand-in only
+
+
+def run_demo(count: int, seed: int, period: str, adapter: str = "api") -> None:
     from robots.config import load_parameters
     from robots.decide import decide
     from robots.runner import run_tasks
@@ -54,6 +57,11 @@ def run_demo(count: int, seed: int, period: str) -> None:
                               load_parameters())) + "\n")
 
     click.echo(f"Starting the stand-ins for the register gateway and the case system (data in {folder}) …")
+    if adapter == "screens":  # the robot signs in to the stand-in's pages: an account both know, unless one is set
+        for name, value in DEMO_SIGN_IN.items():
+            os.environ.setdefault(name, value)
+        os.environ["CASEBOT_CASESYSTEM_ADAPTER"] = "screens"
+        click.echo("The robot works the case system's screens in a headless chromium (logs/runs/<run id>/screens.log).")
     with StubProcess("ssbtek", folder / "ssbtek.sqlite3") as gateway_stub, StubProcess("casesystem", folder / "casesystem.sqlite3") as cases_stub:
         os.environ.update(CASEBOT_SSBTEK_URL=gateway_stub.url, CASEBOT_CASESYSTEM_URL=cases_stub.url,
                           CASEBOT_DATABASE_URL=f"sqlite:///{folder / 'casebot.sqlite3'}")

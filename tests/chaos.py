@@ -185,15 +185,18 @@ class Report:
                 f"{self.kronor:,} kr (without kills {self.reference_payments}, {self.reference_kronor:,} kr); {self.seconds:.0f} s")
 
 
-def chaos(folder: Path, backend: str, applications: int, kills: int, seed: int = 2023, latency_ms: int = 120, workers: int = 1) -> Report:
-    """The reference and the chaos run, each in a world of its own under `folder`."""
+def chaos(folder: Path, backend: str, applications: int, kills: int, seed: int = 2023, latency_ms: int = 120, workers: int = 1,
+          adapter: str = "api") -> Report:
+    """The reference and the chaos run, each in a world of its own under `folder`. The reference always works
+    the case system's API; the chaos run works it through `adapter` (api, or screens: its pages in a browser,
+    which a SIGKILL of the run's process group kills too)."""
     started = time.monotonic()
     rng = random.Random(seed)
     with world_in(folder / "reference", backend) as world:
         world.seed(applications, seed=seed)
         run_until_done(world)
         reference = ledger(world)
-    with world_in(folder / "chaos", backend) as world:
+    with world_in(folder / "chaos", backend, adapter=adapter) as world:
         world.seed(applications, seed=seed)
         # a gateway slow enough that a run lasts long enough to be killed in the middle
         requests.put(world.gateway.url + "/admin/faults", json={"latency_ms": latency_ms, "jitter_ms": latency_ms // 3},
@@ -210,7 +213,8 @@ def chaos(folder: Path, backend: str, applications: int, kills: int, seed: int =
         store.engine.dispose()
     differ = sum(1 for a, d in reference.decisions.items() if after.decisions.get(a, d) != d)
     assert reference.filed == after.filed == applications, "both worlds hold the whole population"
-    return Report(backend if workers == 1 else f"{backend}, {workers} workers", applications, killed, lost=after.filed - len(after.decisions),
+    name = backend if workers == 1 else f"{backend}, {workers} workers"
+    return Report(name if adapter == "api" else f"{name}, on the screens", applications, killed, lost=after.filed - len(after.decisions),
                   duplicated=after.extra_decisions + after.paid_twice, stuck=stuck, differ=differ, audit_chain_holds=chain,
                   payments=after.payments, kronor=after.kronor, reference_payments=reference.payments,
                   reference_kronor=reference.kronor, seconds=time.monotonic() - started)
@@ -223,13 +227,14 @@ def main() -> int:
     parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--seed", type=int, default=2023)
     parser.add_argument("--workers", type=int, default=1, help="casebot worker processes side by side (default: casebot run, one at a time)")
+    parser.add_argument("--adapter", choices=["api", "screens"], default="api", help="how the killed workers work the case system")
     parser.add_argument("--save", type=Path, help="write the reports as JSON")
     args = parser.parse_args()
     print(f"crash chaos on {platform.node()} ({os.cpu_count()} cores, Python {platform.python_version()})", flush=True)
     reports = []
     for backend in (["sqlite", "postgres"] if args.backend == "both" else [args.backend]):
         with tempfile.TemporaryDirectory(prefix="casebot-chaos-") as folder:
-            report = chaos(Path(folder), backend, args.applications, args.kills, args.seed, workers=args.workers)
+            report = chaos(Path(folder), backend, args.applications, args.kills, args.seed, workers=args.workers, adapter=args.adapter)
         reports.append(report)
         print(report.lines(), flush=True)
     if args.save:

@@ -119,9 +119,15 @@ class Settings(_Strict):
 
 
 def load_settings(path: Path | None = None) -> Settings:
-    """config/casebot.toml, with CASEBOT_DATABASE_URL, CASEBOT_CASESYSTEM_URL and CASEBOT_SSBTEK_URL on top."""
+    """config/casebot.toml, with CASEBOT_DATABASE_URL, CASEBOT_CASESYSTEM_URL, CASEBOT_SSBTEK_URL and
+    CASEBOT_CASESYSTEM_ADAPTER on top."""
     settings: Settings = _parse(Settings, path or config_dir() / "casebot.toml")
-    return with_urls(settings, **{k: os.environ.get(f"CASEBOT_{k.upper()}_URL") for k in ("database", "casesystem", "ssbtek")})
+    settings = with_urls(settings, **{k: os.environ.get(f"CASEBOT_{k.upper()}_URL") for k in ("database", "casesystem", "ssbtek")})
+    if adapter := os.environ.get("CASEBOT_CASESYSTEM_ADAPTER"):
+        if adapter not in ("api", "screens"):
+            raise ConfigError(f"CASEBOT_CASESYSTEM_ADAPTER={adapter!r}: the case-system adapter is api or screens")
+        settings = settings.model_copy(update={"casesystem": settings.casesystem.model_copy(update={"adapter": adapter})})
+    return settings
 
 
 def with_urls(settings: Settings, **urls: str | None) -> Settings:
