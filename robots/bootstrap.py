@@ -4,6 +4,7 @@ worlds, and later the console). Nothing is built at import; folders are robots/f
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 from connectors.casesystem.client import CaseSystemClient
 from connectors.ssbtek.client import GatewayClient
 from robots.bots.context import Context
-from robots.config import Settings, load_parameters, load_settings
+from robots.config import ConfigError, Settings, load_parameters, load_settings
 from robots.folders import runs_dir
 from robots.pipeline import Worker
 from robots.ports import CaseSystem
@@ -38,11 +39,15 @@ def build_worker(settings: Settings | None = None, *, config: Path | None = None
 def case_system(settings: Settings) -> CaseSystem:
     """The adapter config/casebot.toml chooses: the case system's API, or its screens (the ui extra)."""
     if settings.casesystem.adapter == "screens":
+        if importlib.util.find_spec("RPA") is None:
+            raise ConfigError("[casesystem] adapter = \"screens\" needs rpaframework: pip install 'casebot[ui]'")
         from connectors.casesystem.screens import CaseSystemScreens
 
         user, password = settings.casesystem.sign_in()
+        # Steps outside a run (people's actions in the console) keep their log and evidence in a folder of the
+        # day, pruned with the run folders; a pass gives the adapter its run's folder.
         return CaseSystemScreens(settings.casesystem.url, user, password, timeout=settings.casesystem.page_timeout_seconds,
-                                 evidence_dir=runs_dir() / "screens")
+                                 evidence_dir=runs_dir() / f"{datetime.now():%Y%m%d}-outside-runs")
     return CaseSystemClient(settings.casesystem.url)
 
 

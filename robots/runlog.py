@@ -101,14 +101,14 @@ def said_nothing(folder: Path) -> bool:
 
 def prune(runs: Path, keep_days: int, now: datetime | None = None) -> int:
     """Delete run folders last written more than keep_days ago; returns how many. Only folders that look
-    like a run's (a summary, events or Robot's output inside) are touched."""
+    like a run's (a summary, events, Robot's output or the screens adapter's log inside) are touched."""
     if not runs.is_dir():
         return 0
     cutoff = ((now or datetime.now(UTC)) - timedelta(days=keep_days)).timestamp()
     pruned = 0
     for folder in runs.iterdir():
         if folder.is_dir() and folder.stat().st_mtime < cutoff and any(
-                (folder / name).exists() for name in ("summary.json", "events.jsonl", "output.xml")):
+                (folder / name).exists() for name in ("summary.json", "events.jsonl", "output.xml", "screens.log")):
             shutil.rmtree(folder, ignore_errors=True)
             pruned += 1
     if pruned:

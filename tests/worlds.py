@@ -2,6 +2,7 @@
 its own), a copy of config/ with short leases. Used by the end-to-end tests and the chaos harness."""
 
 import os
+import re
 import shutil
 import uuid
 from contextlib import contextmanager
@@ -88,8 +89,9 @@ def _config_dir(tmp_path: Path, adapter: str = "api") -> Path:
     the case-system adapter asked for."""
     folder = ready_config(tmp_path / "config")
     path = folder / "casebot.toml"
-    path.write_text(path.read_text(encoding="utf-8").replace("lease_seconds = 120", "lease_seconds = 3")
-                    .replace("[casesystem]\n", f'[casesystem]\nadapter = "{adapter}"\n'), encoding="utf-8")
+    text, n = re.subn(r'(?m)^adapter = "\w+"$', f'adapter = "{adapter}"', path.read_text(encoding="utf-8").replace("lease_seconds = 120", "lease_seconds = 3"))
+    assert n == 1, "config/casebot.toml names its case-system adapter once"
+    path.write_text(text, encoding="utf-8")
     return folder
 
 

@@ -32,6 +32,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from connectors.casesystem.ledger import STATUSES, Ledger, Refused
+from robots.contract.limits import MAX_BODY_BYTES, MAX_DEPTH, MAX_INT_DIGITS
+from robots.contract.safe_json import load_json
 
 TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(default=True))
 COOKIE = "cs_session"
@@ -95,8 +97,10 @@ def add_pages(app: FastAPI, ledger: Ledger, accounts: dict[str, str], layout: La
     def signed_in(request: Request) -> _Session | None:
         return sessions.get(request.cookies.get(COOKIE))
 
-    def to_login(request: Request) -> RedirectResponse:
-        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    def to_login(request: Request, back: str | None = None) -> RedirectResponse:
+        """To the sign-in page, and from there back here, or to `back` (the page of a form whose post found
+        its session lapsed: the post itself cannot be repeated by a redirect)."""
+        here = back or request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/ui/login?next={quote(here, safe='')}", status_code=303)
 
     def checked(request: Request, csrf: str) -> _Session | None:
@@ -157,7 +161,7 @@ def add_pages(app: FastAPI, ledger: Ledger, accounts: dict[str, str], layout: La
     def claim(request: Request, application_id: str, csrf: Annotated[str, Form()], claimant: Annotated[str, Form(min_length=1, max_length=200)],
               lease_seconds: Annotated[int, Form(ge=1, le=86_400)] = 14_400, replaces: Annotated[str, Form(max_length=4000)] = "") -> Response:
         if (session := checked(request, csrf)) is None:
-            return to_login(request)
+            return to_login(request, f"/ui/applications/{application_id}")
         try:
             ledger.claim(application_id, claimant, lease_seconds, [r.strip() for r in replaces.split(",") if r.strip()])
         except Refused as e:
@@ -168,7 +172,7 @@ def add_pages(app: FastAPI, ledger: Ledger, accounts: dict[str, str], layout: La
     def release(request: Request, application_id: str, csrf: Annotated[str, Form()],
                 claimant: Annotated[str, Form(min_length=1, max_length=200)]) -> Response:
         if (session := checked(request, csrf)) is None:
-            return to_login(request)
+            return to_login(request, f"/ui/applications/{application_id}")
         try:
             ledger.release(application_id, claimant)
         except Refused as e:
@@ -179,7 +183,7 @@ def add_pages(app: FastAPI, ledger: Ledger, accounts: dict[str, str], layout: La
     def reopen(request: Request, application_id: str, csrf: Annotated[str, Form()],
                caseworker: Annotated[str, Form(min_length=1, max_length=100)], note: Annotated[str, Form(min_length=1, max_length=4000)]) -> Response:
         if (session := checked(request, csrf)) is None:
-            return to_login(request)
+            return to_login(request, f"/ui/applications/{application_id}")
         try:
             ledger.reopen(application_id, caseworker, note)
         except Refused as e:
@@ -198,7 +202,7 @@ def add_pages(app: FastAPI, ledger: Ledger, accounts: dict[str, str], layout: La
                reasons: Annotated[str, Form(max_length=20_000)] = "", underlag: Annotated[str, Form(max_length=250_000)] = "",
                amount: Annotated[str, Form(max_length=20)] = "") -> Response:
         if (session := checked(request, csrf)) is None:
-            return to_login(request)
+            return to_login(request, f"/ui/applications/{application_id}/decision")
         entered = {"outcome": outcome, "amount": amount, "decision_id": decision_id, "reasons": reasons}
         try:
             decision = _decision_entered(outcome, amount, underlag)
@@ -229,8 +233,8 @@ def _decision_entered(outcome: str, amount: str, underlag: str) -> dict:
     """The decision as entered: the calculation document, whose outcome and amount must be those typed into
     the form (a slip of the keyboard is refused, never paid)."""
     try:
-        decision = json.loads(underlag)
-    except ValueError:
+        decision = load_json(underlag, max_bytes=MAX_BODY_BYTES, max_depth=MAX_DEPTH, max_int_digits=MAX_INT_DIGITS)
+    except ValueError:  # not JSON, or not safe JSON (too deep, too long a number, a lone surrogate)
         raise Refused(422, "Beräkningsunderlaget går inte att läsa: bifoga beslutets underlag som det skapades.") from None
     if not isinstance(decision, dict):
         raise Refused(422, "Beräkningsunderlaget går inte att läsa: bifoga beslutets underlag som det skapades.")

@@ -37,19 +37,23 @@ from connectors.errors import (
     BadAnswer,
     Conflict,
     ConnectorError,
+    Locked,
     NotFound,
     Rejected,
     Unavailable,
 )
+from robots.privacy import mask
 
 SIGN_IN_PATH = "/ui/login"
-ROWS_JS = """return Array.from(document.querySelectorAll('[data-testid="application-row"]')).map(r => [
-  r.dataset.applicationId, r.querySelector('[data-testid="period"]').textContent.trim(),
-  r.querySelector('[data-testid="received-at"]').textContent.trim()]);"""
+ROWS_JS = """const cell = (r, n) => { const e = r.querySelector('[data-testid="' + n + '"]'); return e === null ? null : e.textContent.trim(); };
+return Array.from(document.querySelectorAll('[data-testid="application-row"]')).map(
+  r => [r.dataset.applicationId || null, cell(r, "period"), cell(r, "received-at")]);"""
 # What the page shows of each test id asked for: its text and data- attributes, or null when it is not there.
 READ_JS = """return arguments[0].map(n => { const e = document.querySelector('[data-testid="' + n + '"]');
   return e === null ? null : {text: e.textContent, data: Object.assign({}, e.dataset)}; });"""
-DECISIONS_JS = """return Array.from(document.querySelectorAll('[data-testid="decision"]')).map(r => r.dataset.decisionId);"""
+PAGE_JS = """return [document.readyState, document.querySelector('[data-testid="signed-in-as"]') !== null];"""
+DECISIONS_JS = """return Array.from(document.querySelectorAll('[data-testid="decision"]')).map(
+  r => [r.dataset.decisionId, r.dataset.outcome, r.dataset.amount]);"""
 # Long text is pasted, not typed: typing dispatches every character as key events (half a second for a referral's reasons).
 PASTE_JS = "arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input', {bubbles: true}));"
 
@@ -96,6 +100,10 @@ class CaseSystemScreens:
             with self._lock, self._step("-", f"list {status} applications"):
                 self._visit(path, expect="applications")
                 rows = self._browser.execute_javascript(ROWS_JS)
+                if not rows:
+                    self._read("no-applications")  # an empty list says so; rows that lost their test id are no empty list
+                if any(None in row for row in rows):
+                    raise ScreenChanged(f"the list {path} has rows without an application id, period or received-at")
                 following = self._browser.get_webelements(testid("next-page"))
                 after = parse_qs(urlparse(following[0].get_attribute("href")).query)["after"][0] if following else None
             yield from ({"application_id": a, "period": p, "received_at": r} for a, p, r in rows)
@@ -137,7 +145,10 @@ class CaseSystemScreens:
 
     def _put_decision(self, application_id: str, decision_id: str, decision: dict) -> bool:
         self._visit(self._case(application_id) + "/decision", expect="decision-form")  # it lists the decisions made
-        if decision_id in self._browser.execute_javascript(DECISIONS_JS):
+        made = {d: (outcome, amount) for d, outcome, amount in self._browser.execute_javascript(DECISIONS_JS)}
+        if decision_id in made:
+            if made[decision_id] != (decision["outcome"], str(decision.get("amount", ""))):
+                raise Conflict(f"decision id {decision_id} is already used for another decision ({made[decision_id][0]} {made[decision_id][1]})", 409)
             self._note(application_id, f"decision {decision_id} is on the page already: not entered again")
             return False
         self._browser.select_from_list_by_value(field("Beslut"), decision["outcome"])
@@ -157,8 +168,11 @@ class CaseSystemScreens:
 
     def _release(self, application_id: str, robot: str) -> None:
         self._visit(self._case(application_id), expect="status")
-        if self._read("status")["status"]["data"]["status"] == "submitted":
+        status, holder = (lambda r: (r["status"]["data"]["status"], r["claimed-by"]["text"].strip()))(self._read("status", "claimed-by"))
+        if status == "submitted":
             return
+        if status != "claimed" or holder != robot:  # as the API refuses it
+            raise Conflict(f"application {application_id} is {status}, not held by {robot}", 409)
         self._type(field("Lämnas tillbaka av"), robot)
         self._refused(self._submit(testid("release"), expect=("status", "refusal")))
 
@@ -167,8 +181,11 @@ class CaseSystemScreens:
 
     def _reopen(self, application_id: str, caseworker: str, note: str) -> None:
         self._visit(self._case(application_id), expect="status")
-        if self._read("status")["status"]["data"]["status"] == "submitted":
+        status = self._read("status")["status"]["data"]["status"]
+        if status == "submitted":
             return
+        if status != "referred":  # as the API refuses it
+            raise Conflict(f"application {application_id} is {status}; only a referred application can be given back to the robot", 409)
         self._type(field("Återförs av"), caseworker)
         self._type(field("Anteckning"), note)
         self._refused(self._submit(testid("reopen"), expect=("status", "refusal")))
@@ -192,7 +209,7 @@ class CaseSystemScreens:
                     return work()
                 except _SignedInAgain:
                     continue
-            raise Rejected(f"the case system did not keep {self.user} signed in", 401)
+            raise Unavailable(f"the case system did not keep {self.user} signed in")
 
     def _each(self, i: int, call) -> tuple[int, object, Exception | None]:
         try:
@@ -217,14 +234,17 @@ class CaseSystemScreens:
         self._journal(f"{application_id}\t{what}\tok\t{(time.monotonic() - started) * 1000:.0f} ms")
 
     def _told(self, e: Exception, what: str) -> Exception:
-        from selenium.common.exceptions import (
-            InvalidSessionIdException,
-            NoSuchElementException,
-            NoSuchWindowException,
-            TimeoutException,
-            WebDriverException,
-        )
-        from SeleniumLibrary.errors import ElementNotFound
+        try:
+            from selenium.common.exceptions import (
+                InvalidSessionIdException,
+                NoSuchElementException,
+                NoSuchWindowException,
+                TimeoutException,
+                WebDriverException,
+            )
+            from SeleniumLibrary.errors import ElementNotFound
+        except ImportError:  # no rpaframework: _open said what to install
+            return e
 
         if isinstance(e, (ElementNotFound, NoSuchElementException)):
             return ScreenChanged(f"{what}: the page {self._where()} has no {_named(str(e))}: the case system's screens have changed")
@@ -239,7 +259,7 @@ class CaseSystemScreens:
         return e
 
     def _failed(self, application_id: str, what: str, started: float, e: Exception) -> None:
-        evidence = self._keep_evidence(application_id) if not isinstance(e, Rejected) else None
+        evidence = self._keep_evidence(application_id) if not isinstance(e, (Conflict, NotFound)) else None  # refusals are no surprise
         self._journal(f"{application_id}\t{what}\t{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}\t"
                       f"{(time.monotonic() - started) * 1000:.0f} ms" + (f"\tevidence {evidence}" if evidence else ""))
 
@@ -307,7 +327,7 @@ class CaseSystemScreens:
             if shown == "refusal":
                 self._refused(shown)
             return
-        raise Rejected(f"the case system did not keep {self.user} signed in", 401)
+        raise Unavailable(f"the case system did not keep {self.user} signed in")
 
     def _sign_in(self) -> None:
         self._note("-", f"signing in as {self.user}")
@@ -316,7 +336,9 @@ class CaseSystemScreens:
         password.clear()
         password.send_keys(self._password)
         if self._submit(testid("login"), expect=("signed-in-as", "login-problem"), signing_in=True) == "login-problem":
-            raise Rejected(f"the case system refused the sign-in of {self.user}: check CASEBOT_CASESYSTEM_USER and CASEBOT_CASESYSTEM_PASSWORD", 401)
+            # Not the application's fault: told as the system's (retried later, then FAILED for an operator),
+            # never as the case system refusing a decision.
+            raise Unavailable(f"the case system refused the sign-in of {self.user}: check CASEBOT_CASESYSTEM_USER and CASEBOT_CASESYSTEM_PASSWORD")
 
     def _submit(self, button: str, expect: tuple[str, ...], signing_in: bool = False) -> str:
         """Press the button and wait for the next page (the old one gone, then one of `expect`); a session that
@@ -342,9 +364,18 @@ class CaseSystemScreens:
         return shown
 
     def _wait(self, *names: str) -> str:
-        """Wait for the first of the elements to be on the page; which one it is."""
-        self._browser.wait_until_page_contains_element(_found(*names), timeout=self.timeout)
-        return next(name for name, there in zip(names, self._browser.execute_javascript(READ_JS, "ARGUMENTS", list(names))) if there)
+        """Wait for one of the elements to be on the page; which one it is: the sign-in form or a refusal
+        before anything else (a refused form comes back as its page, with the refusal on it). A page of the
+        case system that came without any of them has changed; no page at all is the system's problem."""
+        try:
+            self._browser.wait_until_page_contains_element(_found(*names), timeout=self.timeout)
+        except AssertionError:
+            loaded, ours = self._browser.execute_javascript(PAGE_JS)
+            if loaded == "complete" and ours:
+                raise ScreenChanged(f"the page {self._where()} has none of {', '.join(names)}: the case system's screens have changed") from None
+            raise
+        there = dict(zip(names, self._browser.execute_javascript(READ_JS, "ARGUMENTS", list(names))))
+        return next(n for n in sorted(names, key=lambda n: n not in ("login-form", "refusal")) if there[n])
 
     def _read(self, *names: str) -> dict[str, dict]:
         """Each test id's text and data- attributes, read at once; ScreenChanged when one is not on the page."""
@@ -360,7 +391,7 @@ class CaseSystemScreens:
             return
         refusal = self._read("refusal", "refusal-message")
         status, code = int(refusal["refusal"]["data"]["status"]), refusal["refusal"]["data"].get("code")
-        message = refusal["refusal-message"]["text"].strip()
+        message = mask(refusal["refusal-message"]["text"].strip())
         detail: object = message
         if code == "ALREADY_DECIDED":
             said = self._read("refusal-decision-id", "refusal-decided-by")
@@ -370,7 +401,7 @@ class CaseSystemScreens:
             pairs = self._browser.execute_javascript("""return Array.from(document.querySelectorAll('[data-testid="paid-elsewhere"]')).map(
                 r => [r.querySelector('[data-testid="person"]').textContent, r.querySelector('[data-testid="application"]').textContent]);""")
             detail = {"code": code, "message": message, "granted_elsewhere": dict(pairs)}
-        error = {404: NotFound, 409: Conflict}.get(status, Rejected)
+        error = {404: NotFound, 409: Conflict, 423: Locked}.get(status, Rejected)
         raise error(f"{status}: {message}", status, detail)
 
     def _type(self, locator: str, text: str) -> None:

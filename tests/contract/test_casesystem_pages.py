@@ -101,10 +101,13 @@ def test_the_screens_want_a_sign_in_and_send_back_to_the_page_asked_for(stub):
     assert elsewhere.headers["location"] == "/ui/applications"
 
 
-def test_a_session_lapses_when_idle(stub, browser):
-    assert browser.get(stub.url + "/ui/applications", timeout=5, allow_redirects=False).status_code == 200
+def test_a_session_lapses_when_idle_and_a_form_posted_then_leads_back_to_its_page(stub, browser, filed):
+    shown = page(browser, f"{stub.url}/ui/applications/{filed}")
     time.sleep(1.5)  # the stub was started with sessions of 1.2 s
     assert browser.get(stub.url + "/ui/applications", timeout=5, allow_redirects=False).status_code == 303
+    late = browser.post(f"{stub.url}/ui/applications/{filed}/claim", data={"csrf": shown.csrf, "claimant": "casebot@a"},
+                        timeout=5, allow_redirects=False)
+    assert late.status_code == 303 and late.headers["location"] == f"/ui/login?next=%2Fui%2Fapplications%2F{filed}"
 
 
 def test_the_case_page_shows_the_application_and_its_document_exactly_as_filed(stub, browser, api, filed):

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from connectors.casesystem.screens import CaseSystemScreens, ScreenChanged
 from connectors.casesystem.standin import StandIn
-from connectors.errors import Unavailable
+from connectors.errors import Conflict, Unavailable
 from connectors.serving import free_port
 from robots.bots.decide import decide
 from robots.bots.fetch import fetch
@@ -166,3 +166,36 @@ def test_a_case_system_that_does_not_answer_is_unavailable_and_a_missing_page_pa
         with pytest.raises(ScreenChanged, match="application-document"):
             screens.claim(only["application_id"], "casebot@t", 600)
         screens.close()
+
+
+def test_a_claim_is_given_back_and_a_referral_returned_to_the_robot_on_screen(tmp_path):
+    """The port's other two calls (an operator's `casebot items release`, the console's "send back")."""
+    with world_in(tmp_path) as world:
+        world.seed(2, seed=7)
+        cases = StandIn(world.cases.url)
+        screens = screens_for(world)
+        first, second = (a["application_id"] for a in screens.applications())
+        cases.claim(first, "casebot@other", 600)
+        with pytest.raises(Conflict, match="held by casebot@other"):  # refused on screen: the API's error
+            screens.claim(first, "casebot@t", 600)
+        with pytest.raises(Conflict, match="not held by casebot@t"):
+            screens.release(first, "casebot@t")
+        cases.release(first, "casebot@other")
+        screens.claim(first, "casebot@t", 600)
+        screens.release(first, "casebot@t")
+        screens.release(first, "casebot@t")  # given back already: the same again
+        assert cases.get(first)["status"] == "submitted"
+        referral = {"application_id": second, "period": "2023-11", "outcome": "referred", "calculation": {"made": False, "why": "test"},
+                    "reasons": [{"code": "RENT_ABOVE_CEILING", "text": "Hyran är över taket"}], "rules_version": "test",
+                    "decided_by": "robot:test", "decided_at": "2023-11-02T10:00:00+01:00"}
+        assert screens.put_decision(second, "r-1", referral) is True
+        with pytest.raises(Conflict, match="already used for another decision"):  # the same id for another decision
+            screens.put_decision(second, "r-1", referral | {"outcome": "refused"})
+        screens.reopen(second, "hs01", "registren svarar nu")
+        screens.claim(first, "casebot@t", 600)
+        with pytest.raises(Conflict, match="only a referred application"):  # a claimed one is not given back
+            screens.reopen(first, "hs01", "inte hänvisad")
+        screens.close()
+        record = cases.get(second)
+    assert record["status"] == "submitted" and record["events"][-1]["actor"] == "caseworker:hs01"
+    assert "RENT_ABOVE_CEILING: Hyran är över taket" in next(e for e in record["events"] if e["event"] == "decision referred")["detail"]["reasons"]
