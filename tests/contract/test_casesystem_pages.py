@@ -50,7 +50,7 @@ class Page(HTMLParser):
 
 @pytest.fixture(scope="module")
 def stub(tmp_path_factory):
-    with StubProcess("casesystem", tmp_path_factory.mktemp("pages") / "casesystem.sqlite3", "--session-minutes", "0.02",
+    with StubProcess("casesystem", tmp_path_factory.mktemp("pages") / "casesystem.sqlite3", "--session-minutes", "0.05",
                      env=__import__("os").environ | SIGN_IN) as s:
         yield s
 
@@ -103,7 +103,7 @@ def test_the_screens_want_a_sign_in_and_send_back_to_the_page_asked_for(stub):
 
 def test_a_session_lapses_when_idle_and_a_form_posted_then_leads_back_to_its_page(stub, browser, filed):
     shown = page(browser, f"{stub.url}/ui/applications/{filed}")
-    time.sleep(1.5)  # the stub was started with sessions of 1.2 s
+    time.sleep(3.5)  # the stub was started with sessions of 3 s
     assert browser.get(stub.url + "/ui/applications", timeout=5, allow_redirects=False).status_code == 303
     late = browser.post(f"{stub.url}/ui/applications/{filed}/claim", data={"csrf": shown.csrf, "claimant": "casebot@a"},
                         timeout=5, allow_redirects=False)

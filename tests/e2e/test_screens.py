@@ -23,7 +23,7 @@ from robots.store import WorkItem
 from tests.e2e.test_pipeline import case_system_state, run_until_done
 from tests.worlds import SIGN_IN, world_in
 
-SEEDED = 16
+SEEDED = 10
 
 
 class Messages(ResultVisitor):
@@ -101,16 +101,17 @@ def test_an_element_gone_from_a_page_fails_the_item_as_application_with_a_screen
 
 
 def test_a_lapsed_session_is_signed_in_again_and_the_step_done(tmp_path):
-    with world_in(tmp_path, screens=("--session-minutes", "0.02")) as world:
+    with world_in(tmp_path, screens=("--session-minutes", "0.05")) as world:
         world.seed(2, seed=7)
         screens = screens_for(world)
         screens.use_log_dir(tmp_path)
         first, second = (a["application_id"] for a in screens.applications())
         screens.claim(first, "casebot@t", 600)
-        time.sleep(1.5)  # the stand-in's sessions lapse after 1.2 s idle
+        time.sleep(3.5)  # the stand-in's sessions lapse after 3 s idle
         assert screens.claim(second, "casebot@t", 600)["application"]["application_id"] == second
         screens.close()
-    assert (tmp_path / "screens.log").read_text(encoding="utf-8").count("signing in as casebot") == 2
+    # signed in at the start and again after the pause (and again whenever a busy machine kept a step idle that long)
+    assert (tmp_path / "screens.log").read_text(encoding="utf-8").count("signing in as casebot") >= 2
 
 
 def test_a_decision_saved_before_a_crash_is_not_entered_again_and_paid_once(tmp_path):
