@@ -122,7 +122,7 @@ def decide(application: Path, registry: Path, policy: Path | None, norms: Path |
 @click.option("--period", default="2023-11", show_default=True, help="Month applied for, YYYY-MM.")
 @click.option("--adapter", type=click.Choice(["api", "screens"]), default="api", show_default=True,
               help="Work the case system through its API, or through its screens in a headless chromium (the ui extra; "
-                   "about 1.5 s a case: try --applications 20).")
+                   "about 1.7 s a case: try --applications 20).")
 def demo(count: int, seed: int, period: str, adapter: str) -> None:
     """The whole product on synthetic data: stand-ins, seeding, robot runs, and what was decided and why."""
     from robots.demo import run_demo
