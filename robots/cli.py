@@ -552,6 +552,43 @@ def audit_show(application_id: str) -> None:
     click.echo(told)
 
 
+@main.command()
+@click.option("--period", required=True, help="The recorded month to re-decide, YYYY-MM.")
+@click.option("--norms", type=click.Path(path_type=Path, file_okay=False, exists=True),
+              help="A directory of norm tables to use instead of config/norms/ (a coming year's riksnorm, say).")
+@click.option("--policy", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="A policy file to apply to the month instead of the one in force (a raised rent ceiling, say).")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Where the report goes (report.xlsx, report.html) [default: logs/exports/simulate-<period>-<time>/].")
+def simulate(period: str, norms: Path | None, policy: Path | None, out: Path | None) -> None:
+    """What-if: re-decide a recorded month under another norm table or policy, beside what was recorded.
+
+    Prints totals before and after (per month and per year), how many households gain and lose and by how
+    much, the change in referrals by reason and the household types most affected; writes the same as an
+    xlsx and a self-contained HTML page with charts. Households are named by pseudonym only."""
+    from datetime import datetime
+
+    from robots.contract.validate import PERIOD
+    from robots.folders import exports_dir
+    from robots.simulate import alternative_parameters, described
+    from robots.simulate import simulate as run_simulation
+    from robots.simulate_report import terminal, write_html, write_xlsx
+
+    if not PERIOD.fullmatch(period):
+        fail(f"--period {period!r}: the month as YYYY-MM")
+    try:
+        params = alternative_parameters(period, norms, policy)
+    except ConfigError as e:
+        fail(str(e))
+    sim = run_simulation(_store(), period, params, described(norms, policy))
+    if not sim.households:
+        fail(f"the store has no recorded decisions for {period}")
+    click.echo(terminal(sim))
+    out = out or exports_dir() / f"simulate-{period}-{datetime.now():%Y%m%dT%H%M%S}"
+    out.mkdir(parents=True, exist_ok=True)
+    click.echo(f"\nreport: {write_html(sim, out / 'report.html')}\n        {write_xlsx(sim, out / 'report.xlsx')}")
+
+
 @audit.command("replay")
 @click.argument("application_id", required=False)
 @click.option("--period", help="Every recorded decision of this month (YYYY-MM) instead of one application.")

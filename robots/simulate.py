@@ -1,0 +1,182 @@
+"""What-if: re-decide a recorded month under another norm table or policy, and tell who gains and who loses.
+
+`casebot simulate --period YYYY-MM [--norms DIR] [--policy FILE]` re-runs every recorded decision of the
+month on its recorded inputs (the application as claimed, the register answers as received, the members it
+knew were paid elsewhere) with the alternative parameters, beside what was recorded. The policy file is
+applied to the month whatever its valid_from (the question is "what if it had been in force"); norm tables
+come from the directory, chosen by the month as always.
+
+What a household gets is compared as its calculated entitlement: the deficit the calculation gives (need
+minus counted income, never below 0), whether the robot granted it or referred it to a caseworker, so that
+a change in the norm shows in every household the calculation was made for. The robot's own grants are
+reported beside it, as are the referrals by reason. Households are named by a pseudonym (a hash of the
+application id), never by personnummer. Per-case here, through the engine that makes every real decision;
+reports are robots/simulate_report.py's.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from robots.config import load_parameters
+from robots.config.parameters import load_norms, load_policies
+from robots.replay import CannotReplay, redecide_period
+from robots.rules.parameters import Parameters
+from robots.store import Store
+
+# Bins of the change in a household's monthly entitlement, kronor: (lower bound inclusive, label).
+CHANGE_BINS = ((-10**9, "under −1 000"), (-1000, "−1 000 – −501"), (-500, "−500 – −1"), (0, "0"), (1, "1 – 500"),
+               (501, "501 – 1 000"), (1001, "över 1 000"))
+
+
+@dataclass(slots=True)
+class Household:
+    """One application's month, as recorded and as under the alternative parameters."""
+
+    pseudonym: str
+    household_type: str
+    before_outcome: str
+    after_outcome: str
+    before_entitlement: int | None  # None: no calculation was made (an invalid application, a missing table)
+    after_entitlement: int | None
+    before_granted: int  # what the robot granted (0 for a referral)
+    after_granted: int
+    before_reasons: tuple[str, ...]
+    after_reasons: tuple[str, ...]
+
+    @property
+    def change(self) -> int | None:
+        if self.before_entitlement is None or self.after_entitlement is None:
+            return None
+        return self.after_entitlement - self.before_entitlement
+
+
+@dataclass
+class Simulation:
+    period: str
+    alternative: str  # what was changed, in words
+    households: list[Household]
+    not_rerun: list[str] = field(default_factory=list)  # pseudonyms of decisions that could not be re-run, and why
+
+    def totals(self) -> dict[str, int]:
+        h = self.households
+        before = sum(x.before_entitlement or 0 for x in h)
+        after = sum(x.after_entitlement or 0 for x in h)
+        granted_before, granted_after = sum(x.before_granted for x in h), sum(x.after_granted for x in h)
+        return {
+            "households": len(h),
+            "entitlement_before": before, "entitlement_after": after, "entitlement_change": after - before,
+            "entitlement_change_per_year": 12 * (after - before),
+            "granted_before": granted_before, "granted_after": granted_after, "granted_change": granted_after - granted_before,
+            "granted_change_per_year": 12 * (granted_after - granted_before),
+            "grants_before": sum(x.before_outcome == "granted" for x in h), "grants_after": sum(x.after_outcome == "granted" for x in h),
+            "referred_before": sum(x.before_outcome == "referred" for x in h), "referred_after": sum(x.after_outcome == "referred" for x in h),
+            "gain": sum((x.change or 0) > 0 for x in h), "lose": sum((x.change or 0) < 0 for x in h),
+            "same": sum(x.change == 0 for x in h), "not_calculated": sum(x.change is None for x in h),
+        }
+
+    def histogram(self) -> list[tuple[str, int]]:
+        counts = Counter(_bin(x.change) for x in self.households if x.change is not None)
+        return [(label, counts.get(label, 0)) for _, label in CHANGE_BINS]
+
+    def referrals(self) -> list[tuple[str, int, int]]:
+        """(reason, households referred for it before, after), by the largest change first."""
+        before = Counter(r for x in self.households for r in x.before_reasons)
+        after = Counter(r for x in self.households for r in x.after_reasons)
+        return sorted(((r, before[r], after[r]) for r in before.keys() | after.keys()), key=lambda t: (-abs(t[2] - t[1]), t[0]))
+
+    def household_types(self) -> list[tuple[str, int, int, int]]:
+        """(household type, households, total change, mean change) for the calculated ones, most affected first."""
+        groups: dict[str, list[int]] = {}
+        for x in self.households:
+            if x.change is not None:
+                groups.setdefault(x.household_type, []).append(x.change)
+        rows = [(t, len(c), sum(c), round(sum(c) / len(c))) for t, c in groups.items()]
+        return sorted(rows, key=lambda r: (-abs(r[2]), r[0]))
+
+    def most_affected(self, n: int = 10) -> list[Household]:
+        return sorted((x for x in self.households if x.change), key=lambda x: (-abs(x.change), x.pseudonym))[:n]
+
+
+def _bin(change: int) -> str:
+    label = CHANGE_BINS[0][1]
+    for lower, name in CHANGE_BINS:
+        if change >= lower:
+            label = name
+    return label
+
+
+def alternative_parameters(period: str, norms: Path | None = None, policy: Path | None = None) -> Parameters:
+    """Today's parameters with the norm tables of `norms` and the policy in `policy` in force for the period."""
+    today = load_parameters()
+    tables = load_norms(norms) if norms else today.norms
+    policies = today.policies
+    if policy is not None:
+        [version] = load_policies(policy)
+        first = date(int(period[:4]), int(period[5:7]), 1)
+        policies = (dataclasses.replace(version, valid_from=min(version.valid_from, first)),)
+    return Parameters(tables, policies, today.law)
+
+
+def household_type(application: dict) -> str:
+    members = application.get("household", {}).get("members", [])
+    adults = sum(isinstance(m, dict) and m.get("role") in ("applicant", "partner") for m in members)
+    children = sum(isinstance(m, dict) and m.get("role") == "child" for m in members)
+    return (f"{adults} vuxen" if adults == 1 else f"{adults} vuxna") + (f", {children} barn" if children else "")
+
+
+def pseudonym(application_id: str) -> str:
+    return "H-" + hashlib.sha256(application_id.encode()).hexdigest()[:8]
+
+
+def _entitlement(decision: dict) -> int | None:
+    calculation = decision.get("calculation") or {}
+    if calculation.get("made") is False or "deficit" not in calculation:
+        return None
+    return max(calculation["deficit"], 0)
+
+
+def compare(application: dict, recorded: dict, again: dict) -> Household:
+    return Household(
+        pseudonym=pseudonym(recorded["application_id"]), household_type=household_type(application),
+        before_outcome=recorded["outcome"], after_outcome=again["outcome"],
+        before_entitlement=_entitlement(recorded), after_entitlement=_entitlement(again),
+        before_granted=recorded.get("amount", 0) if recorded["outcome"] == "granted" else 0,
+        after_granted=again.get("amount", 0) if again["outcome"] == "granted" else 0,
+        before_reasons=tuple(sorted({r["code"] for r in recorded.get("reasons", [])})),
+        after_reasons=tuple(sorted({r["code"] for r in again.get("reasons", [])})),
+    )
+
+
+def simulate(store: Store, period: str, params: Parameters, alternative: str) -> Simulation:
+    """The recorded month beside the same month under `params`."""
+    applications = _applications(store, period)
+    households, not_rerun = [], []
+    for application_id, recorded, again in redecide_period(store, period, params):
+        if isinstance(again, CannotReplay):
+            not_rerun.append(f"{pseudonym(application_id)}: {again}")
+            continue
+        households.append(compare(applications[application_id], recorded, again))
+    return Simulation(period, alternative, households, not_rerun)
+
+
+def _applications(store: Store, period: str) -> dict[str, dict]:
+    from sqlalchemy import select
+
+    from robots.store import WorkItem
+
+    with store.sessions() as session:
+        rows: Iterable = session.execute(select(WorkItem.application_id, WorkItem.application)
+                                         .where(WorkItem.period == period, WorkItem.decision.is_not(None)))
+        return {a: application or {} for a, application in rows}
+
+
+def described(norms: Path | None, policy: Path | None) -> str:
+    parts = ([f"norm tables from {norms}"] if norms else []) + ([f"the policy in {policy}"] if policy else [])
+    return ", ".join(parts) or "today's parameters"
