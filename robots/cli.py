@@ -553,14 +553,17 @@ def audit_show(application_id: str) -> None:
 
 
 @main.command()
-@click.option("--period", required=True, help="The recorded month to re-decide, YYYY-MM.")
+@click.option("--period", help="The recorded month to re-decide, YYYY-MM (with --input: only this month of the file).")
+@click.option("--input", "input_file", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help='Applications and register answers from a JSON Lines file instead of the store, one {"application": …, '
+                   '"registry": […]} a line: "before" is decided with today\'s parameters.')
 @click.option("--norms", type=click.Path(path_type=Path, file_okay=False, exists=True),
               help="A directory of norm tables to use instead of config/norms/ (a coming year's riksnorm, say).")
 @click.option("--policy", type=click.Path(path_type=Path, dir_okay=False, exists=True),
               help="A policy file to apply to the month instead of the one in force (a raised rent ceiling, say).")
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Where the report goes (report.xlsx, report.html) [default: logs/exports/simulate-<period>-<time>/].")
-def simulate(period: str, norms: Path | None, policy: Path | None, out: Path | None) -> None:
+def simulate(period: str | None, input_file: Path | None, norms: Path | None, policy: Path | None, out: Path | None) -> None:
     """What-if: re-decide a recorded month under another norm table or policy, beside what was recorded.
 
     Prints totals before and after (per month and per year), how many households gain and lose and by how
@@ -570,21 +573,33 @@ def simulate(period: str, norms: Path | None, policy: Path | None, out: Path | N
 
     from robots.contract.validate import PERIOD
     from robots.folders import exports_dir
-    from robots.simulate import alternative_parameters, described
+    from robots.simulate import (
+        BadInput,
+        alternative_parameters,
+        described,
+        simulate_file,
+    )
     from robots.simulate import simulate as run_simulation
     from robots.simulate_report import terminal, write_html, write_xlsx
 
-    if not PERIOD.fullmatch(period):
+    if period is None and input_file is None:
+        fail("name the recorded month (--period YYYY-MM), or a file of applications (--input FILE.jsonl)")
+    if period is not None and not PERIOD.fullmatch(period):
         fail(f"--period {period!r}: the month as YYYY-MM")
+    if input_file is not None and policy is not None and period is None:
+        fail("--policy with --input needs --period: the month the policy is to be in force for")
     try:
         params = alternative_parameters(period, norms, policy)
-    except ConfigError as e:
+        if input_file is not None:
+            sim = simulate_file(input_file, period, load_parameters(), params, described(norms, policy))
+        else:
+            sim = run_simulation(_store(), period, params, described(norms, policy))
+    except (ConfigError, BadInput) as e:
         fail(str(e))
-    sim = run_simulation(_store(), period, params, described(norms, policy))
     if not sim.households:
-        fail(f"the store has no recorded decisions for {period}")
+        fail(f"no decisions to re-run for {period}" + (f" in {input_file}" if input_file else " in the store"))
     click.echo(terminal(sim))
-    out = out or exports_dir() / f"simulate-{period}-{datetime.now():%Y%m%dT%H%M%S}"
+    out = out or exports_dir() / f"simulate-{period or input_file.stem}-{datetime.now():%Y%m%dT%H%M%S}"
     out.mkdir(parents=True, exist_ok=True)
     click.echo(f"\nreport: {write_html(sim, out / 'report.html')}\n        {write_xlsx(sim, out / 'report.xlsx')}")
 

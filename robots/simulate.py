@@ -112,12 +112,14 @@ def _bin(change: int) -> str:
     return label
 
 
-def alternative_parameters(period: str, norms: Path | None = None, policy: Path | None = None) -> Parameters:
-    """Today's parameters with the norm tables of `norms` and the policy in `policy` in force for the period."""
+def alternative_parameters(period: str | None, norms: Path | None = None, policy: Path | None = None) -> Parameters:
+    """Today's parameters with the norm tables of `norms` and the policy in `policy` in force for the period
+    (which a policy needs)."""
     today = load_parameters()
     tables = load_norms(norms) if norms else today.norms
     policies = today.policies
     if policy is not None:
+        assert period is not None, "a policy is put in force for a period"
         [version] = load_policies(policy)
         first = date(int(period[:4]), int(period[5:7]), 1)
         policies = (dataclasses.replace(version, valid_from=min(version.valid_from, first)),)
@@ -164,6 +166,41 @@ def simulate(store: Store, period: str, params: Parameters, alternative: str) ->
             continue
         households.append(compare(applications[application_id], recorded, again))
     return Simulation(period, alternative, households, not_rerun)
+
+
+class BadInput(ValueError):
+    """A line of an --input file that cannot be read: the message names the line and what to fix."""
+
+
+def simulate_file(path: Path, period: str | None, before: Parameters, after: Parameters, alternative: str) -> Simulation:
+    """The same on applications and register answers from a JSON Lines file, nothing recorded: one object a
+    line, {"application": {…}, "registry": [register answers …]}; "before" is decided with today's parameters.
+    An application that breaks the contract is decided as the robot would (referred, INVALID_APPLICATION);
+    a line that is no such object stops the run with its line number, before anything is reported."""
+    from robots.contract.limits import MAX_BODY_BYTES, MAX_DEPTH, MAX_INT_DIGITS
+    from robots.contract.safe_json import load_json
+    from robots.decide import decide, now
+
+    decided_at, households = now(), []
+    with open(path, encoding="utf-8") as lines:
+        for number, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                entry = load_json(line, max_bytes=MAX_BODY_BYTES, max_depth=MAX_DEPTH, max_int_digits=MAX_INT_DIGITS)
+            except ValueError as e:
+                raise BadInput(f"{path}:{number}: not a JSON object on one line ({e})") from None
+            if not (isinstance(entry, dict) and isinstance(entry.get("application"), dict) and isinstance(entry.get("registry", []), list)):
+                raise BadInput(f'{path}:{number}: each line is {{"application": {{…}}, "registry": […]}}')
+            application = entry["application"]
+            if not isinstance(application.get("application_id"), str):
+                application = application | {"application_id": f"line-{number}"}
+            if period is not None and application.get("period") != period:
+                continue
+            registry = entry.get("registry", [])
+            households.append(compare(application, decide(application, registry, before, decided_at=decided_at),
+                                      decide(application, registry, after, decided_at=decided_at)))
+    return Simulation(period or "the file's months", alternative, households)
 
 
 def _applications(store: Store, period: str) -> dict[str, dict]:
