@@ -10,8 +10,9 @@ What a household gets is compared as its calculated entitlement: the deficit the
 minus counted income, never below 0), whether the robot granted it or referred it to a caseworker, so that
 a change in the norm shows in every household the calculation was made for. The robot's own grants are
 reported beside it, as are the referrals by reason. Households are named by a pseudonym (a hash of the
-application id), never by personnummer. Per-case here, through the engine that makes every real decision;
-reports are robots/simulate_report.py's.
+application id), never by personnummer. The month is re-decided on columns (robots/rules/batch.py, equal
+to the engine figure for figure); the engine, which makes every real decision, stays the reference
+(`simulate_per_case`). Reports are robots/simulate_report.py's.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from pathlib import Path
 from robots.config import load_parameters
 from robots.config.parameters import load_norms, load_policies
 from robots.replay import CannotReplay, redecide_period
+from robots.decide import register_answers
+from robots.rules import batch, parse_case
 from robots.rules.parameters import Parameters
 from robots.store import Store
 
@@ -157,7 +160,33 @@ def compare(application: dict, recorded: dict, again: dict) -> Household:
 
 
 def simulate(store: Store, period: str, params: Parameters, alternative: str) -> Simulation:
-    """The recorded month beside the same month under `params`."""
+    """The recorded month beside the same month under `params`: on columns (robots/rules/batch.py), or one
+    decision at a time through the engine when the period has no norm table or policy under `params`
+    (what the engine then refers is its own to say)."""
+    table, policy = params.for_period(period)
+    if table is None or policy is None:
+        return simulate_per_case(store, period, params, alternative)
+    recorded = _recorded(store, period)
+    # Stored inputs were checked against the contract at intake: an application that broke it was referred
+    # with INVALID_APPLICATION, and is again; the others are parsed, not validated again.
+    cases = [None if _invalid(decision) else parse_case(application, register_answers(answers, period), elsewhere)
+             for _, application, answers, elsewhere, decision in recorded]
+    out = batch.evaluate(batch.features(period, cases), table, policy)
+    households = []
+    for i, (application_id, application, _, _, decision) in enumerate(recorded):
+        granted = bool(out.granted[i])
+        households.append(Household(
+            pseudonym=pseudonym(application_id), household_type=household_type(application),
+            before_outcome=decision["outcome"], after_outcome="granted" if granted else "referred",
+            before_entitlement=_entitlement(decision), after_entitlement=max(int(out.deficit[i]), 0) if out.made[i] else None,
+            before_granted=decision.get("amount", 0) if decision["outcome"] == "granted" else 0, after_granted=int(out.amount[i]),
+            before_reasons=tuple(sorted({r["code"] for r in decision.get("reasons", [])})), after_reasons=tuple(sorted(out.codes(i))),
+        ))
+    return Simulation(period, alternative, households)
+
+
+def simulate_per_case(store: Store, period: str, params: Parameters, alternative: str) -> Simulation:
+    """The same, one decision at a time through the engine (robots/replay.py): the reference the batch equals."""
     applications = _applications(store, period)
     households, not_rerun = [], []
     for application_id, recorded, again in redecide_period(store, period, params):
@@ -166,6 +195,25 @@ def simulate(store: Store, period: str, params: Parameters, alternative: str) ->
             continue
         households.append(compare(applications[application_id], recorded, again))
     return Simulation(period, alternative, households, not_rerun)
+
+
+def _invalid(decision: dict) -> bool:
+    return any(r["code"] == "INVALID_APPLICATION" for r in decision.get("reasons", []))
+
+
+def _recorded(store: Store, period: str) -> list[tuple[str, dict, list, dict, dict]]:
+    """(application id, application as claimed, register answers as received, members paid elsewhere, the rules'
+    recorded decision) of every decided item of the period."""
+    from sqlalchemy import select
+
+    from robots.replay import robots_decision
+    from robots.store import WorkItem
+    from robots.store.queue import latest_answers
+
+    with store.sessions() as session:
+        items = list(session.scalars(select(WorkItem).where(WorkItem.period == period, WorkItem.decision.is_not(None)).order_by(WorkItem.id)))
+        answers = latest_answers(session, [i.id for i in items])
+        return [(i.application_id, i.application or {}, answers.get(i.id, []), i.granted_elsewhere or {}, robots_decision(i)) for i in items]
 
 
 class BadInput(ValueError):

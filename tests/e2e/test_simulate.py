@@ -9,7 +9,7 @@ import sys
 from sqlalchemy import select
 
 from robots.decide import decide
-from robots.simulate import alternative_parameters, simulate
+from robots.simulate import alternative_parameters, simulate, simulate_per_case
 from robots.simulate_report import terminal, write_html, write_xlsx
 from robots.store import WorkItem
 from robots.store.queue import latest_answers
@@ -58,6 +58,10 @@ def test_a_raised_rent_ceiling_refers_fewer_for_their_rent_and_its_cost_is_a_per
              for i in items]
     assert totals["granted_after"] == sum(d.get("amount", 0) for d in again if d["outcome"] == "granted")
     assert totals["referred_after"] == sum(d["outcome"] == "referred" for d in again) and totals["households"] == len(items) == 60
+
+    # and the batch gives what the engine gives, household by household
+    per_case = simulate_per_case(worker.store, PERIOD, params, "raised ceilings")
+    assert sorted(sim.households, key=lambda h: h.pseudonym) == sorted(per_case.households, key=lambda h: h.pseudonym)
 
     table = terminal(sim)
     assert "RENT_ABOVE_CEILING" in table and "granted by the robot" in table
