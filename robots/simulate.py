@@ -27,8 +27,8 @@ from pathlib import Path
 
 from robots.config import load_parameters
 from robots.config.parameters import load_norms, load_policies
-from robots.replay import CannotReplay, redecide_period
 from robots.decide import register_answers
+from robots.replay import CannotReplay, redecide_period
 from robots.rules import batch, parse_case
 from robots.rules.parameters import Parameters
 from robots.store import Store
@@ -263,5 +263,5 @@ def _applications(store: Store, period: str) -> dict[str, dict]:
 
 
 def described(norms: Path | None, policy: Path | None) -> str:
-    parts = ([f"norm tables from {norms}"] if norms else []) + ([f"the policy in {policy}"] if policy else [])
+    parts = ([f"norm tables from {norms.name}/"] if norms else []) + ([f"the policy in {policy.name}"] if policy else [])
     return ", ".join(parts) or "today's parameters"

@@ -37,7 +37,7 @@ def terminal(sim: Simulation) -> str:
     changed = [r for r in sim.referrals() if r[1] != r[2]]
     if changed:
         lines += ["", "referrals by reason (recorded → what-if):"] + [f"  {r:28s}{b:>6d} → {a:<6d}{a - b:>+6d}" for r, b, a in changed]
-    types = sim.household_types()[:5]
+    types = [row for row in sim.household_types() if row[2]][:5]  # only types whose entitlement changes
     if types:
         lines += ["", "household types most affected (households, total change, mean change):"]
         lines += [f"  {t_:20s}{n:>6d}{_signed(total):>14s}{_signed(mean):>12s}" for t_, n, total, mean in types]
@@ -76,7 +76,7 @@ def write_xlsx(sim: Simulation, path: Path) -> Path:
 def _bars(rows: list[tuple[str, list[int]]], series: list[str], colours: list[str], width: int = 640) -> str:
     """A horizontal bar chart in SVG: one group of bars per row, one bar per series."""
     top = max([v for _, values in rows for v in values] + [1])
-    bar, gap, label_w = 14, 8, 190
+    bar, gap, label_w = 14, 8, 240
     height = len(rows) * (len(series) * bar + gap) + 30
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img">']
     y = 4
@@ -112,10 +112,12 @@ def write_html(sim: Simulation, path: Path) -> Path:
 th,td{{border:1px solid #bbb;padding:.2rem .5rem;text-align:right}} th:first-child,td:first-child{{text-align:left}}
 .big{{font-size:1.4rem}} .note{{color:#555;font-size:.9rem}}</style></head><body>
 <h1>Simulering av {escape(sim.period)}</h1>
-<p>{escape(sim.alternative)}. {t['households']} hushåll beslutade på nytt på de uppgifter som registrerades
-({len(sim.not_rerun)} kunde inte köras om).</p>
+<p>Alternativ: {escape(sim.alternative)}. {t['households']} hushåll beslutade på nytt på de uppgifter som
+registrerades ({len(sim.not_rerun)} kunde inte köras om).</p>
 <p class="big">Beräknat bistånd per månad: {kr(t['entitlement_before'])} → {kr(t['entitlement_after'])}
-(<b>{_signed(t['entitlement_change'])}</b>, {_signed(t['entitlement_change_per_year'])} per år).
+(<b>{_signed(t['entitlement_change'])}</b>, {_signed(t['entitlement_change_per_year'])} per år).<br>
+Beviljat av roboten per månad: {kr(t['granted_before'])} → {kr(t['granted_after'])}
+(<b>{_signed(t['granted_change'])}</b>, {_signed(t['granted_change_per_year'])} per år).<br>
 Till handläggare: {t['referred_before']} → {t['referred_after']}.</p>
 <p>Hushåll som får mer: {t['gain']}, mindre: {t['lose']}, oförändrat: {t['same']}, utan beräkning: {t['not_calculated']}.</p>
 <h2>Sammanfattning</h2>{_table(f["Sammanfattning"])}

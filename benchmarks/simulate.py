@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+"""What-if speed on one core: the calculation on columns (robots/rules/batch.py) beside the per-case engine,
+on the same generated households, in one run.
+
+    python benchmarks/simulate.py                      # 100 000 households
+    python benchmarks/simulate.py -n 20000 --save s.json
+    python benchmarks/simulate.py --baseline s.json    # beside kept figures, with ratios
+
+Figures (households a second):
+- raw contract JSON with validation: `robots.decide.decide` on the dicts, as the pipeline decides (target 10 000);
+- the per-case engine alone on parsed cases (`robots.rules.evaluate`);
+- reading the households into columns once (`batch.features`, parsing included: what a simulation pays once);
+- the batch calculation on the columns (`batch.evaluate`; target 600 000);
+- a simulation of the month once it is in columns: the calculation under the recorded and the alternative
+  parameters, and the comparison (target 200 000);
+and whether the batch's figures, outcome and reasons equal the engine's for every household.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import platform
+import random
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from robots.config import load_parameters  # noqa: E402
+from robots.decide import decide, register_answers  # noqa: E402
+from robots.rules import batch, evaluate, parse_case  # noqa: E402
+from robots.synthetic import MUTATIONS, case_for  # noqa: E402
+
+PERIOD = "2026-03"
+DECIDED_AT = "2026-03-02T08:15:11+01:00"
+TARGETS = {"validated_per_s": 10_000, "batch_per_s": 600_000, "simulation_per_s": 200_000}
+
+
+def generate(n: int, seed: int) -> list[tuple[dict, list[dict]]]:
+    rng = random.Random(seed)
+    reasons = sorted(MUTATIONS)
+    return [case_for(rng, f"S-{i}", PERIOD, None if rng.random() < 0.7 else rng.choice(reasons)) for i in range(n)]
+
+
+def rate(n: int, seconds: float) -> float:
+    return n / seconds if seconds else float("inf")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-n", "--households", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=2023)
+    parser.add_argument("--save", type=Path)
+    parser.add_argument("--baseline", type=Path)
+    args = parser.parse_args()
+    params = load_parameters()
+    table, policy = params.for_period(PERIOD)
+    raised = dataclasses.replace(policy, rent_ceiling_one_adult=policy.rent_ceiling_one_adult + 1000,
+                                 rent_ceiling_two_adults=policy.rent_ceiling_two_adults + 1000,
+                                 rent_ceiling_with_children=tuple(c + 1000 for c in policy.rent_ceiling_with_children))
+    print(f"what-if speed, {args.households:,} generated households ({PERIOD}), one core, on {platform.node()} "
+          f"(Python {platform.python_version()}, numpy {np.__version__})", flush=True)
+    households = generate(args.households, args.seed)
+
+    started = time.perf_counter()
+    decided = [decide(a, r, params, decided_at=DECIDED_AT) for a, r in households]
+    validated_s = time.perf_counter() - started
+
+    invalid = [any(x["code"] == "INVALID_APPLICATION" for x in d["reasons"]) for d in decided]  # known from intake
+    started = time.perf_counter()
+    cases = [None if bad else parse_case(a, register_answers(r, PERIOD)) for (a, r), bad in zip(households, invalid)]
+    columns = batch.features(PERIOD, cases)
+    features_s = time.perf_counter() - started
+
+    parsed = [c for c in cases if c is not None]
+    started = time.perf_counter()
+    for c in parsed:
+        evaluate(c, params, decided_at=DECIDED_AT, decided_by="robot:bench")
+    engine_s = time.perf_counter() - started
+
+    best = float("inf")
+    for _ in range(5):  # the best of five: the calculation takes milliseconds, and a timer tick is noise
+        started = time.perf_counter()
+        out = batch.evaluate(columns, table, policy)
+        best = min(best, time.perf_counter() - started)
+    batch_s = best
+
+    best = float("inf")
+    for _ in range(5):
+        started = time.perf_counter()
+        before, after = batch.evaluate(columns, table, policy), batch.evaluate(columns, table, raised)
+        change = np.where(after.made, np.maximum(after.deficit, 0) - np.maximum(before.deficit, 0), 0)
+        summary = (int(change.sum()), int((change > 0).sum()), int((change < 0).sum()), int(after.granted.sum()) - int(before.granted.sum()),
+                   int(after.amount.sum()) - int(before.amount.sum()))
+        best = min(best, time.perf_counter() - started)
+    simulation_s = best
+
+    differ = 0
+    for i, d in enumerate(decided):
+        same = (("granted" if out.granted[i] else "referred") == d["outcome"] and {r["code"] for r in d["reasons"]} == set(out.codes(i))
+                and (int(out.amount[i]) if out.granted[i] else None) == d.get("amount"))
+        if same and d["calculation"].get("made") is not False:
+            c = d["calculation"]
+            same = (int(out.norm[i]), int(out.need[i]), int(out.counted_income[i]), int(out.deficit[i])) == (
+                c["norm"]["total"], c["need"], c["counted_income"], c["deficit"])
+        differ += not same
+
+    n = len(households)
+    figures = {"households": n, "validated_per_s": rate(n, validated_s), "engine_per_s": rate(len(parsed), engine_s),
+               "features_per_s": rate(n, features_s), "batch_per_s": rate(n, batch_s), "simulation_per_s": rate(n, simulation_s),
+               "differ": differ, "raised_ceiling": {"entitlement_change": summary[0], "gain": summary[1], "lose": summary[2],
+                                                    "more_grants": summary[3], "granted_change": summary[4]}}
+    base = json.loads(args.baseline.read_text()) if args.baseline else None
+    names = (("validated_per_s", "raw contract JSON with validation (decide)"), ("engine_per_s", "per-case engine, parsed cases"),
+             ("features_per_s", "into columns, once (parse + features)"), ("batch_per_s", "batch calculation on columns"),
+             ("simulation_per_s", "simulation: two calculations + comparison"))
+    print(f"{'':46s}{'households/s':>14s}{'target':>10s}" + ("   baseline (now/then)" if base else ""))
+    for key, label in names:
+        target = TARGETS.get(key)
+        line = f"{label:46s}{figures[key]:14,.0f}{(f'{target:,}' if target else ''):>10s}"
+        if target:
+            line += "  met" if figures[key] >= target else "  NOT met"
+        if base and key in base:
+            line += f"   {base[key]:,.0f} ({figures[key] / base[key]:.2f}×)"
+        print(line)
+    print(f"batch vs engine, household by household: {'identical' if not differ else f'{differ} DIFFER'} ({n:,} households)")
+    r = figures["raised_ceiling"]
+    print(f"rent ceilings +1 000 kr: {r['more_grants']:+,} grants, {r['granted_change']:+,} kr granted, "
+          f"entitlement {r['entitlement_change']:+,} kr ({r['gain']:,} gain, {r['lose']:,} lose)")
+    if args.save:
+        args.save.write_text(json.dumps(figures, indent=2))
+        print(f"figures saved to {args.save}")
+    return 0 if not differ else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
