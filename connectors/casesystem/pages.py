@@ -65,9 +65,11 @@ class _Sessions:
         self.idle_seconds, self._by_token, self._lock = idle_seconds, {}, threading.Lock()
 
     def start(self, user: str) -> str:
-        token = secrets.token_urlsafe(32)
+        token, now = secrets.token_urlsafe(32), time.monotonic()
         with self._lock:
-            self._by_token[token] = _Session(user, secrets.token_urlsafe(16), time.monotonic())
+            for lapsed in [t for t, s in self._by_token.items() if now - s.seen > self.idle_seconds]:  # none kept forever
+                del self._by_token[lapsed]
+            self._by_token[token] = _Session(user, secrets.token_urlsafe(16), now)
         return token
 
     def get(self, token: str | None) -> _Session | None:
