@@ -69,7 +69,8 @@ def _again(session, item: WorkItem, params: Parameters | None) -> dict:
 def redecide_period(store: Store, period: str, params: Parameters | None = None) -> Iterator[tuple[str, dict, dict | CannotReplay]]:
     """(application id, recorded, again — or why it cannot be re-run) for every recorded decision of the period."""
     with store.sessions() as session:
-        items = session.scalars(select(WorkItem).where(WorkItem.period == period, WorkItem.decision.is_not(None)).order_by(WorkItem.id))
+        # outcome, not decision: a decision set aside (a case sent back) is JSON null, which SQL does not read as NULL
+        items = session.scalars(select(WorkItem).where(WorkItem.period == period, WorkItem.outcome.is_not(None)).order_by(WorkItem.id))
         for item in items:
             try:
                 yield item.application_id, robots_decision(item), _again(session, item, params)

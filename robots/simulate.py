@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import hmac
+import secrets
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -66,11 +68,15 @@ class Simulation:
     alternative: str  # what was changed, in words
     households: list[Household]
     not_rerun: list[str] = field(default_factory=list)  # pseudonyms of decisions that could not be re-run, and why
+    # Households today's parameters already decide otherwise than recorded (a table or policy changed since, or
+    # the rules): that much of the change is not the alternative's. None when it was not worked out.
+    drift: int | None = None
 
     def totals(self) -> dict[str, int]:
         h = self.households
-        before = sum(x.before_entitlement or 0 for x in h)
-        after = sum(x.after_entitlement or 0 for x in h)
+        both = [x for x in h if x.change is not None]  # calculated on both sides; the others are counted apart
+        before = sum(x.before_entitlement for x in both)
+        after = sum(x.after_entitlement for x in both)
         granted_before, granted_after = sum(x.before_granted for x in h), sum(x.after_granted for x in h)
         return {
             "households": len(h),
@@ -117,9 +123,17 @@ def _bin(change: int) -> str:
 
 def alternative_parameters(period: str | None, norms: Path | None = None, policy: Path | None = None) -> Parameters:
     """Today's parameters with the norm tables of `norms` and the policy in `policy` in force for the period
-    (which a policy needs)."""
+    (which a policy needs): a policy file whatever its valid_from, and the directory's table for the month,
+    or, when none of its tables covers the month (next year's norm tried on a recorded month), its latest."""
     today = load_parameters()
-    tables = load_norms(norms) if norms else today.norms
+    tables = today.norms
+    if norms is not None:
+        tables = load_norms(norms)
+        first = date(int(period[:4]), int(period[5:7]), 1) if period else None
+        if first is not None and not any(t.valid_from <= first <= t.valid_to for t in tables):
+            # next year's riksnorm tried on a recorded month: its latest table, put in force for the month
+            latest = max(tables, key=lambda t: t.valid_from)
+            tables = (dataclasses.replace(latest, valid_from=min(latest.valid_from, first), valid_to=max(latest.valid_to, first)),)
     policies = today.policies
     if policy is not None:
         assert period is not None, "a policy is put in force for a period"
@@ -130,14 +144,21 @@ def alternative_parameters(period: str | None, norms: Path | None = None, policy
 
 
 def household_type(application: dict) -> str:
-    members = application.get("household", {}).get("members", [])
+    household = application.get("household")
+    members = household.get("members") if isinstance(household, dict) else None
+    if not isinstance(members, list):
+        return "okänd"
     adults = sum(isinstance(m, dict) and m.get("role") in ("applicant", "partner") for m in members)
     children = sum(isinstance(m, dict) and m.get("role") == "child" for m in members)
     return (f"{adults} vuxen" if adults == 1 else f"{adults} vuxna") + (f", {children} barn" if children else "")
 
 
+_PSEUDONYM_KEY = secrets.token_bytes(32)  # a new key each run: ids are sequential, so a plain hash could be reversed
+
+
 def pseudonym(application_id: str) -> str:
-    return "H-" + hashlib.sha256(application_id.encode()).hexdigest()[:8]
+    """The same within one report; not to be turned back into the application id, nor linked across reports."""
+    return "H-" + hmac.new(_PSEUDONYM_KEY, application_id.encode(), hashlib.sha256).hexdigest()[:16]
 
 
 def _entitlement(decision: dict) -> int | None:
@@ -171,7 +192,15 @@ def simulate(store: Store, period: str, params: Parameters, alternative: str) ->
     # with INVALID_APPLICATION, and is again; the others are parsed, not validated again.
     cases = [None if _invalid(decision) else parse_case(application, register_answers(answers, period), elsewhere)
              for _, application, answers, elsewhere, decision in recorded]
-    out = batch.evaluate(batch.features(period, cases), table, policy)
+    columns = batch.features(period, cases)
+    out = batch.evaluate(columns, table, policy)
+    drift = None
+    today_table, today_policy = load_parameters().for_period(period)
+    if today_table is not None and today_policy is not None:
+        today = batch.evaluate(columns, today_table, today_policy)
+        drift = sum((bool(today.granted[i]), int(today.amount[i]), set(today.codes(i))) != (
+            d["outcome"] == "granted", d.get("amount", 0) if d["outcome"] == "granted" else 0, {r["code"] for r in d.get("reasons", [])})
+            for i, (*_, d) in enumerate(recorded))
     households = []
     for i, (application_id, application, _, _, decision) in enumerate(recorded):
         granted = bool(out.granted[i])
@@ -182,7 +211,7 @@ def simulate(store: Store, period: str, params: Parameters, alternative: str) ->
             before_granted=decision.get("amount", 0) if decision["outcome"] == "granted" else 0, after_granted=int(out.amount[i]),
             before_reasons=tuple(sorted({r["code"] for r in decision.get("reasons", [])})), after_reasons=tuple(sorted(out.codes(i))),
         ))
-    return Simulation(period, alternative, households)
+    return Simulation(period, alternative, households, drift=drift)
 
 
 def simulate_per_case(store: Store, period: str, params: Parameters, alternative: str) -> Simulation:
@@ -211,7 +240,7 @@ def _recorded(store: Store, period: str) -> list[tuple[str, dict, list, dict, di
     from robots.store.queue import latest_answers
 
     with store.sessions() as session:
-        items = list(session.scalars(select(WorkItem).where(WorkItem.period == period, WorkItem.decision.is_not(None)).order_by(WorkItem.id)))
+        items = list(session.scalars(select(WorkItem).where(WorkItem.period == period, WorkItem.outcome.is_not(None)).order_by(WorkItem.id)))
         answers = latest_answers(session, [i.id for i in items])
         return [(i.application_id, i.application or {}, answers.get(i.id, []), i.granted_elsewhere or {}, robots_decision(i)) for i in items]
 
@@ -258,7 +287,7 @@ def _applications(store: Store, period: str) -> dict[str, dict]:
 
     with store.sessions() as session:
         rows: Iterable = session.execute(select(WorkItem.application_id, WorkItem.application)
-                                         .where(WorkItem.period == period, WorkItem.decision.is_not(None)))
+                                         .where(WorkItem.period == period, WorkItem.outcome.is_not(None)))
         return {a: application or {} for a, application in rows}
 
 

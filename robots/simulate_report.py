@@ -23,7 +23,7 @@ def terminal(sim: Simulation) -> str:
         f"What-if for {sim.period}: {sim.alternative}",
         f"{t['households']} households re-decided" + (f"; {len(sim.not_rerun)} could not be re-run" if sim.not_rerun else ""),
         "",
-        f"{'':34s}{'recorded':>14s}{'what-if':>14s}{'change':>14s}",
+        f"{'':34s}{'robot, recorded':>16s}{'what-if':>12s}{'change':>14s}",
         f"{'entitlement, month':34s}{kr(t['entitlement_before']):>14s}{kr(t['entitlement_after']):>14s}{_signed(t['entitlement_change']):>14s}",
         f"{'entitlement, year (×12)':34s}{kr(12 * t['entitlement_before']):>14s}{kr(12 * t['entitlement_after']):>14s}"
         f"{_signed(t['entitlement_change_per_year']):>14s}",
@@ -31,9 +31,13 @@ def terminal(sim: Simulation) -> str:
         f"{'grants':34s}{t['grants_before']:>14d}{t['grants_after']:>14d}{t['grants_after'] - t['grants_before']:>+14d}",
         f"{'referred to a caseworker':34s}{t['referred_before']:>14d}{t['referred_after']:>14d}{t['referred_after'] - t['referred_before']:>+14d}",
         "",
-        f"households that gain {t['gain']}, lose {t['lose']}, unchanged {t['same']}, without a calculation {t['not_calculated']}",
+        f"households that gain {t['gain']}, lose {t['lose']}, unchanged {t['same']}, without a calculation on both sides "
+        f"{t['not_calculated']} (left out of the entitlement totals)",
         "change in a household's monthly entitlement: " + ", ".join(f"{label}: {n}" for label, n in sim.histogram()),
     ]
+    if sim.drift:
+        lines += [f"note: today's parameters already decide {sim.drift} households otherwise than recorded; that part of the "
+                  "change is not the alternative's"]
     changed = [r for r in sim.referrals() if r[1] != r[2]]
     if changed:
         lines += ["", "referrals by reason (recorded → what-if):"] + [f"  {r:28s}{b:>6d} → {a:<6d}{a - b:>+6d}" for r, b, a in changed]
@@ -53,14 +57,14 @@ def frames(sim: Simulation) -> dict[str, pd.DataFrame]:
         ("Beviljat av roboten, månad (kr)", t["granted_before"], t["granted_after"], t["granted_change"]),
         ("Bifall", t["grants_before"], t["grants_after"], t["grants_after"] - t["grants_before"]),
         ("Till handläggare", t["referred_before"], t["referred_after"], t["referred_after"] - t["referred_before"]),
-    ], columns=["", "Som beslutat", "Simulerat", "Förändring"])
+    ], columns=["", "Robotens beslut", "Simulerat", "Förändring"])
     households = pd.DataFrame([{
         "Hushåll": h.pseudonym, "Typ": h.household_type, "Beslut": h.before_outcome, "Beslut (simulerat)": h.after_outcome,
         "Beräknat (kr)": h.before_entitlement, "Beräknat, simulerat (kr)": h.after_entitlement, "Förändring (kr)": h.change,
         "Beviljat (kr)": h.before_granted, "Beviljat, simulerat (kr)": h.after_granted,
         "Skäl": ", ".join(h.before_reasons), "Skäl (simulerat)": ", ".join(h.after_reasons),
     } for h in sim.households])
-    referrals = pd.DataFrame(sim.referrals(), columns=["Skäl", "Som beslutat", "Simulerat"])
+    referrals = pd.DataFrame(sim.referrals(), columns=["Skäl", "Robotens beslut", "Simulerat"])
     types = pd.DataFrame(sim.household_types(), columns=["Hushållstyp", "Hushåll", "Förändring totalt (kr)", "Förändring i snitt (kr)"])
     histogram = pd.DataFrame(sim.histogram(), columns=["Förändring per månad (kr)", "Hushåll"])
     return {"Sammanfattning": summary, "Hushåll": households, "Skäl": referrals, "Hushållstyper": types, "Fördelning": histogram}
@@ -105,7 +109,9 @@ def write_html(sim: Simulation, path: Path) -> Path:
     t = sim.totals()
     f = frames(sim)
     histogram = _bars([(label, [n]) for label, n in sim.histogram()], ["hushåll"], ["#2d4a6b"])
-    referrals = _bars([(r, [b, a]) for r, b, a in sim.referrals()], ["som beslutat", "simulerat"], ["#9aa9bb", "#c0392b"])
+    drift = (f" Med dagens parametrar beslutas redan {sim.drift} hushåll annorlunda än robotens beslut: den delen av "
+             "förändringen kommer inte från alternativet." if sim.drift else "")
+    referrals = _bars([(r, [b, a]) for r, b, a in sim.referrals()], ["robotens beslut", "simulerat"], ["#9aa9bb", "#c0392b"])
     html = f"""<!doctype html>
 <html lang="sv"><head><meta charset="utf-8"><title>Simulering {escape(sim.period)}</title>
 <style>body{{font-family:sans-serif;max-width:60rem;margin:1rem auto;color:#222}} table{{border-collapse:collapse;margin:.5rem 0 1.5rem}}
@@ -119,12 +125,13 @@ registrerades ({len(sim.not_rerun)} kunde inte köras om).</p>
 Beviljat av roboten per månad: {kr(t['granted_before'])} → {kr(t['granted_after'])}
 (<b>{_signed(t['granted_change'])}</b>, {_signed(t['granted_change_per_year'])} per år).<br>
 Till handläggare: {t['referred_before']} → {t['referred_after']}.</p>
-<p>Hushåll som får mer: {t['gain']}, mindre: {t['lose']}, oförändrat: {t['same']}, utan beräkning: {t['not_calculated']}.</p>
+<p>Hushåll som får mer: {t['gain']}, mindre: {t['lose']}, oförändrat: {t['same']}, utan beräkning före eller efter:
+{t['not_calculated']} (räknas inte i summorna).{drift}</p>
 <h2>Sammanfattning</h2>{_table(f["Sammanfattning"])}
 <h2>Förändring per hushåll och månad</h2>{histogram}
 <h2>Till handläggare, efter skäl</h2>{referrals}{_table(f["Skäl"])}
 <h2>Hushållstyper</h2>{_table(f["Hushållstyper"])}
-<h2>Mest påverkade hushåll</h2>{_table(f["Hushåll"][f["Hushåll"]["Hushåll"].isin([h.pseudonym for h in sim.most_affected()])])}
+<h2>Mest påverkade hushåll</h2>{_table(f["Hushåll"].set_index("Hushåll").loc[[h.pseudonym for h in sim.most_affected()]].reset_index())}
 <p class="note">Hushållen anges med pseudonym (en kontrollsumma av ärendenumret), aldrig med personnummer.
 Beräknat bistånd är underskottet enligt beräkningen (behov minus räknade inkomster, aldrig under noll),
 vare sig roboten beviljade det eller lämnade ärendet till en handläggare.</p>

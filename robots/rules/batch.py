@@ -226,7 +226,7 @@ def evaluate(f: Features, table: NormTable, policy: Policy) -> Outcome:
     flag("INCOME_MISMATCH", f.mismatch > policy.income_tolerance)
     flag("CHILD_EARNINGS_ABOVE_LIMIT", f.child_year > table.prisbasbelopp)
     flag("NO_DEFICIT", deficit <= 0)
-    flag("AMOUNT_ABOVE_LIMIT", deficit > policy.amount_limit)
+    flag("AMOUNT_ABOVE_LIMIT", (deficit > 0) & (deficit > policy.amount_limit))  # the engine's elif after NO_DEFICIT
     made = f.valid
     reasons[~made] = _BIT["INVALID_APPLICATION"]
     granted = made & (reasons == 0)

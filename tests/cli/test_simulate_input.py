@@ -53,3 +53,18 @@ def test_a_line_that_is_no_application_is_named_by_its_number(tmp_path):
 def test_a_policy_needs_the_month_it_is_for(tmp_path):
     done = casebot("--input", str(jsonl(tmp_path / "m.jsonl", n=1)), "--policy", str(raised(tmp_path)))
     assert done.returncode == 2 and "needs --period" in done.stderr
+
+
+def test_next_years_norm_is_tried_on_a_month_it_is_not_dated_for(tmp_path):
+    """A directory whose tables do not cover the month: its latest table is put in force for it, as a
+    proposal is (the 2026 norm on a month of 2023 here), never a month of NORM_TABLE_MISSING."""
+    from robots.config import config_dir
+
+    (tmp_path / "norms").mkdir()
+    (tmp_path / "norms" / "2026.toml").write_text((config_dir() / "norms" / "2026.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    done = casebot("--input", str(jsonl(tmp_path / "month.jsonl", n=20)), "--period", "2023-11", "--norms", str(tmp_path / "norms"),
+                   "--out", str(tmp_path / "report"))
+    assert done.returncode == 0, done.stderr
+    assert "NORM_TABLE_MISSING" not in done.stdout and "households that gain" in done.stdout
+    gain = int(re.search(r"households that gain (\d+)", done.stdout).group(1))
+    assert gain > 0  # the 2026 norm is higher than 2023's

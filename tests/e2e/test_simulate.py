@@ -69,9 +69,15 @@ def test_a_raised_rent_ceiling_refers_fewer_for_their_rent_and_its_cost_is_a_per
     assert "<svg" in html and "<script" not in html and "http" not in html.replace("http://www.w3.org/2000/svg", "")
     assert not re.search(r"\d{8}-?\d{4}", html), "no personnummer in the report"
     write_xlsx(sim, tmp_path / "report.xlsx")
-    worker.close()
+
+    # a case a caseworker sent back (its decision set aside) is not re-decided, and breaks nothing
+    with worker.store.unit_of_work() as session:
+        sent_back = session.scalars(select(WorkItem).where(WorkItem.outcome == "referred")).first()
+        sent_back.referral, sent_back.decision, sent_back.outcome, sent_back.amount = sent_back.decision, None, None, None
+    assert simulate(worker.store, PERIOD, params, "again").totals()["households"] == 59
 
     done = subprocess.run([sys.executable, "-m", "robots", "simulate", "--period", PERIOD, "--policy", str(policy),
                            "--out", str(tmp_path / "cli")], env=world.env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "RENT_ABOVE_CEILING" in done.stdout and (tmp_path / "cli" / "report.xlsx").is_file()
+    worker.close()

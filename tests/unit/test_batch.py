@@ -22,7 +22,8 @@ DECIDED_AT = "2026-11-26T10:00:00+01:00"
 
 def households(n, seed, period):
     """Generated households, varied where the parameters bite: shared dwellings, lunch outside the home, assets,
-    rents and declared incomes about the policy's edges, childcare fees."""
+    rents and declared incomes about the policy's edges, childcare fees; and children out of school, 'other'
+    income, a member with no register answer, a member paid elsewhere this month."""
     rng = random.Random(seed)
     for i, case in enumerate(population(n, seed, period, load_seed_mix())):
         application = copy.deepcopy(case.application) | {"application_id": f"B-{i}"} | ({"history": case.history} if case.history else {})
@@ -41,7 +42,17 @@ def households(n, seed, period):
         for declared in application.get("declared_incomes", []):
             if rng.random() < 0.3:
                 declared["amount"] = max(0, declared["amount"] + rng.choice([-101, -100, 100, 101, rng.randint(-2000, 2000)]))
-        yield application, case.answers
+        for m in members:
+            if m["role"] == "child" and rng.random() < 0.2:
+                m["in_school"] = False
+        if rng.random() < 0.1:
+            application.setdefault("declared_incomes", []).append(
+                {"personnummer": members[0]["personnummer"], "type": "other", "amount": rng.randint(1, 3000)})
+        answers = list(case.answers)
+        if rng.random() < 0.1 and answers:
+            answers.pop(rng.randrange(len(answers)))  # a member the registers were never asked about
+        elsewhere = {members[-1]["personnummer"].replace("-", ""): "EB-OTHER"} if rng.random() < 0.1 else {}
+        yield application, answers, elsewhere
 
 
 def changed(policy, change):
@@ -70,9 +81,9 @@ def test_the_batch_gives_the_engines_figures_outcome_and_reasons(seed, period, c
     policy = changed(policy, change)
     params = Parameters((table,), (dataclasses.replace(policy, valid_from=min(policy.valid_from, table.valid_from)),), PARAMS.law)
     cases, expected = [], []
-    for application, answers in households(30, seed, period):
-        cases.append(None if application_problems(application) else parse_case(application, register_answers(answers, period)))
-        expected.append(decide(application, answers, params, decided_at=DECIDED_AT))
+    for application, answers, elsewhere in households(30, seed, period):
+        cases.append(None if application_problems(application) else parse_case(application, register_answers(answers, period), elsewhere))
+        expected.append(decide(application, answers, params, decided_at=DECIDED_AT, granted_elsewhere=elsewhere))
     out = evaluate(features(period, cases), table, params.policies[0])
     for i, d in enumerate(expected):
         got = {"outcome": "granted" if out.granted[i] else "referred", "reasons": set(out.codes(i)),
