@@ -11,7 +11,7 @@ import requests
 from connectors.casesystem.standin import StandIn
 from connectors.errors import Conflict
 from connectors.serving import StubProcess
-from tests.contract.test_casesystem import granted, submission
+from tests.contract.test_casesystem import fresh_submission, granted, submission
 from tests.worlds import SIGN_IN
 
 USER, PASSWORD = SIGN_IN["CASEBOT_CASESYSTEM_USER"], SIGN_IN["CASEBOT_CASESYSTEM_PASSWORD"]
@@ -70,7 +70,7 @@ def browser(stub):
 
 @pytest.fixture
 def filed(api, request):
-    return api.submit(submission(serial=abs(hash(request.node.name)) % 900), idempotency_key=request.node.nodeid)
+    return api.submit(fresh_submission(), idempotency_key=request.node.nodeid)
 
 
 def page(session, url) -> Page:
