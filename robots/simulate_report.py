@@ -23,7 +23,7 @@ def terminal(sim: Simulation) -> str:
         f"What-if for {sim.period}: {sim.alternative}",
         f"{t['households']} households re-decided" + (f"; {len(sim.not_rerun)} could not be re-run" if sim.not_rerun else ""),
         "",
-        f"{'':34s}{'robot, recorded':>16s}{'what-if':>12s}{'change':>14s}",
+        f"{'':34s}{'as decided':>14s}{'what-if':>14s}{'change':>14s}",
         f"{'entitlement, month':34s}{kr(t['entitlement_before']):>14s}{kr(t['entitlement_after']):>14s}{_signed(t['entitlement_change']):>14s}",
         f"{'entitlement, year (×12)':34s}{kr(12 * t['entitlement_before']):>14s}{kr(12 * t['entitlement_after']):>14s}"
         f"{_signed(t['entitlement_change_per_year']):>14s}",
