@@ -22,7 +22,6 @@ import hashlib
 import hmac
 import secrets
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -168,13 +167,16 @@ def _entitlement(decision: dict) -> int | None:
     return max(calculation["deficit"], 0)
 
 
+def _granted(decision: dict) -> int:
+    return decision.get("amount", 0) if decision["outcome"] == "granted" else 0
+
+
 def compare(application: dict, recorded: dict, again: dict) -> Household:
     return Household(
         pseudonym=pseudonym(recorded["application_id"]), household_type=household_type(application),
         before_outcome=recorded["outcome"], after_outcome=again["outcome"],
         before_entitlement=_entitlement(recorded), after_entitlement=_entitlement(again),
-        before_granted=recorded.get("amount", 0) if recorded["outcome"] == "granted" else 0,
-        after_granted=again.get("amount", 0) if again["outcome"] == "granted" else 0,
+        before_granted=_granted(recorded), after_granted=_granted(again),
         before_reasons=tuple(sorted({r["code"] for r in recorded.get("reasons", [])})),
         after_reasons=tuple(sorted({r["code"] for r in again.get("reasons", [])})),
     )
@@ -193,30 +195,19 @@ def simulate(store: Store, period: str, params: Parameters, alternative: str) ->
     cases = [None if _invalid(decision) else parse_case(application, register_answers(answers, period), elsewhere)
              for _, application, answers, elsewhere, decision in recorded]
     columns = batch.features(period, cases)
-    out = batch.evaluate(columns, table, policy)
+    again = _decisions(batch.evaluate(columns, table, policy))
     drift = None
     today_table, today_policy = load_parameters().for_period(period)
     if today_table is not None and today_policy is not None:
-        today = batch.evaluate(columns, today_table, today_policy)
-        drift = sum((bool(today.granted[i]), int(today.amount[i]), set(today.codes(i))) != (
-            d["outcome"] == "granted", d.get("amount", 0) if d["outcome"] == "granted" else 0, {r["code"] for r in d.get("reasons", [])})
-            for i, (*_, d) in enumerate(recorded))
-    households = []
-    for i, (application_id, application, _, _, decision) in enumerate(recorded):
-        granted = bool(out.granted[i])
-        households.append(Household(
-            pseudonym=pseudonym(application_id), household_type=household_type(application),
-            before_outcome=decision["outcome"], after_outcome="granted" if granted else "referred",
-            before_entitlement=_entitlement(decision), after_entitlement=max(int(out.deficit[i]), 0) if out.made[i] else None,
-            before_granted=decision.get("amount", 0) if decision["outcome"] == "granted" else 0, after_granted=int(out.amount[i]),
-            before_reasons=tuple(sorted({r["code"] for r in decision.get("reasons", [])})), after_reasons=tuple(sorted(out.codes(i))),
-        ))
-    return Simulation(period, alternative, households, drift=drift)
+        today = _decisions(batch.evaluate(columns, today_table, today_policy))
+        drift = sum(_said(t) != _said(d) for t, (*_, d) in zip(today, recorded))
+    return Simulation(period, alternative, [compare(application, decision, a) for (_, application, _, _, decision), a in zip(recorded, again)],
+                      drift=drift)
 
 
 def simulate_per_case(store: Store, period: str, params: Parameters, alternative: str) -> Simulation:
     """The same, one decision at a time through the engine (robots/replay.py): the reference the batch equals."""
-    applications = _applications(store, period)
+    applications = {application_id: application for application_id, application, *_ in _recorded(store, period)}
     households, not_rerun = [], []
     for application_id, recorded, again in redecide_period(store, period, params):
         if isinstance(again, CannotReplay):
@@ -224,6 +215,18 @@ def simulate_per_case(store: Store, period: str, params: Parameters, alternative
             continue
         households.append(compare(applications[application_id], recorded, again))
     return Simulation(period, alternative, households, not_rerun)
+
+
+def _decisions(out: batch.Outcome) -> list[dict]:
+    """The batch's results in the shape of the engine's decisions, as far as a comparison reads them."""
+    return [{"outcome": "granted" if out.granted[i] else "referred", "amount": int(out.amount[i]),
+             "calculation": {"deficit": int(out.deficit[i])} if out.made[i] else {"made": False},
+             "reasons": [{"code": code} for code in out.codes(i)]} for i in range(len(out.granted))]
+
+
+def _said(decision: dict) -> tuple:
+    """What a decision says, for telling two apart: outcome, the amount granted, the reasons."""
+    return decision["outcome"], _granted(decision), {r["code"] for r in decision.get("reasons", [])}
 
 
 def _invalid(decision: dict) -> bool:
@@ -278,17 +281,6 @@ def simulate_file(path: Path, period: str | None, before: Parameters, after: Par
             households.append(compare(application, decide(application, registry, before, decided_at=decided_at),
                                       decide(application, registry, after, decided_at=decided_at)))
     return Simulation(period or "the file's months", alternative, households)
-
-
-def _applications(store: Store, period: str) -> dict[str, dict]:
-    from sqlalchemy import select
-
-    from robots.store import WorkItem
-
-    with store.sessions() as session:
-        rows: Iterable = session.execute(select(WorkItem.application_id, WorkItem.application)
-                                         .where(WorkItem.period == period, WorkItem.outcome.is_not(None)))
-        return {a: application or {} for a, application in rows}
 
 
 def described(norms: Path | None, policy: Path | None) -> str:
