@@ -28,6 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from connectors.casesystem.screens import journal as steps_of  # noqa: E402
 from connectors.casesystem.standin import StandIn  # noqa: E402
 from connectors.serving import StubProcess  # noqa: E402
 from connectors.ssbtek.client import GatewayClient  # noqa: E402
@@ -61,10 +62,9 @@ def one(folder: Path, adapter: str, n: int, seed: int) -> dict:
     journal = folder / "run" / "screens.log"
     if journal.exists():
         steps: dict[str, list[float]] = {"claim": [], "decision": []}
-        for line in journal.read_text(encoding="utf-8").splitlines():
-            fields = line.split("\t")
-            if len(fields) >= 5 and fields[3] == "ok" and fields[2].split()[0] in steps:
-                steps[fields[2].split()[0]].append(float(fields[4].removesuffix(" ms")) / 1000)
+        for _, _, step, result, took, _ in steps_of(journal):
+            if result == "ok" and step.split()[0] in steps:
+                steps[step.split()[0]].append(float(took.removesuffix(" ms")) / 1000)
         for step, took in steps.items():
             figures[f"{step}_p50"] = round(statistics.median(took), 3) if took else None
             figures[f"{step}_p95"] = round(statistics.quantiles(took, n=20)[-1], 3) if len(took) >= 20 else None

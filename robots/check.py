@@ -61,33 +61,25 @@ def problems(config: Path | None = None, today: date | None = None) -> list[str]
 
 
 def _screen_problems(settings) -> list[str]:
-    """The screens adapter: rpaframework, chromium and its driver here, a password, the sign-in page answering."""
-    import importlib.util
+    """The screens adapter: what building it needs (rpaframework, a password), chromium and its driver here,
+    and the case system's sign-in page answering."""
     import os
     import shutil
 
+    from connectors.casesystem.screens import SIGN_IN_PATH
+    from robots.bootstrap import case_system
+
     found = []
-    if importlib.util.find_spec("RPA") is None:
-        found.append("[casesystem] adapter = \"screens\" needs rpaframework: pip install 'casebot[ui]'")
+    try:
+        case_system(settings).close()  # the browser starts only when a step needs it
+    except ConfigError as e:
+        found.append(str(e))
     for what in ("chromium", "chromedriver"):
         path = os.environ.get(f"CASEBOT_{what.upper()}") or shutil.which(what)
         if not path or not Path(path).exists():
             found.append(f"[casesystem] adapter = \"screens\" needs {what}: apt-get install chromium chromium-driver "
                          f"(Debian), or set CASEBOT_{what.upper()}")
-    try:
-        settings.casesystem.sign_in()
-    except ConfigError as e:
-        found.append(str(e))
-    from connectors.casesystem.screens import SIGN_IN_PATH
-
-    try:
-        answer = requests.get(settings.casesystem.url.rstrip("/") + SIGN_IN_PATH, timeout=HEALTH_SECONDS)
-    except requests.RequestException as e:
-        return [*found, f"the case system's pages at {settings.casesystem.url} do not answer ({type(e).__name__}): "
-                        "check the URL in config/casebot.toml or CASEBOT_CASESYSTEM_URL"]
-    if answer.status_code != 200:
-        found.append(f"the case system's sign-in page {settings.casesystem.url.rstrip('/')}{SIGN_IN_PATH} answers HTTP {answer.status_code}")
-    return found
+    return found + _health_problems("case system's sign-in page", settings.casesystem.url, SIGN_IN_PATH)
 
 
 def _store_problems(url: str | None) -> list[str]:
@@ -106,13 +98,13 @@ def _store_problems(url: str | None) -> list[str]:
     return []
 
 
-def _health_problems(name: str, url: str) -> list[str]:
+def _health_problems(name: str, url: str, path: str = "/health") -> list[str]:
     try:
-        answer = requests.get(url.rstrip("/") + "/health", timeout=HEALTH_SECONDS)
+        answer = requests.get(url.rstrip("/") + path, timeout=HEALTH_SECONDS)
     except requests.RequestException as e:
         return [f"the {name} at {url} does not answer ({type(e).__name__}): check the URL in config/casebot.toml or CASEBOT_*_URL"]
     if answer.status_code != 200:
-        return [f"the {name} at {url} answers /health with HTTP {answer.status_code}"]
+        return [f"the {name} at {url} answers {path} with HTTP {answer.status_code}"]
     return []
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from robot.api import logger
 from robot.libraries.BuiltIn import BuiltIn
 
+from connectors.casesystem.screens import journal as steps_of
 from robots.bootstrap import build_worker
 from robots.folders import runs_dir
 from robots.pipeline import StepsFailed, Worker, new_run_id
@@ -90,8 +91,7 @@ def _log_screen_steps(run_dir: Path) -> None:
     if not journal.is_file():
         return
     rows, failed = [], 0
-    for line in journal.read_text(encoding="utf-8").splitlines():
-        at, application, step, result, took, evidence = (line.split("\t") + [""] * 6)[:6]
+    for at, application, step, result, took, evidence in steps_of(journal):
         failed += bool(result) and result != "ok"
         link = f'<a href="{html.escape(evidence.removeprefix("evidence "))}">screenshot</a>' if evidence else ""
         rows.append(f"<tr><td>{html.escape(at[11:23])}</td><td>{html.escape(application)}</td><td>{html.escape(step)}</td>"

@@ -159,38 +159,32 @@ def add_pages(app: FastAPI, ledger: Ledger, accounts: dict[str, str], layout: La
             return to_login(request)
         return case_page(session, application_id)
 
+    def on_case_page(request: Request, application_id: str, csrf: str, action) -> Response:
+        """A form on the case page: done, and back to the page; refused, and the page with the refusal on it."""
+        here = f"/ui/applications/{application_id}"
+        if (session := checked(request, csrf)) is None:
+            return to_login(request, here)
+        try:
+            action()
+        except Refused as e:
+            return case_page(session, application_id, e.status, e)
+        return RedirectResponse(here, status_code=303)
+
     @app.post("/ui/applications/{application_id}/claim", include_in_schema=False)
     def claim(request: Request, application_id: str, csrf: Annotated[str, Form()], claimant: Annotated[str, Form(min_length=1, max_length=200)],
               lease_seconds: Annotated[int, Form(ge=1, le=86_400)] = 14_400, replaces: Annotated[str, Form(max_length=4000)] = "") -> Response:
-        if (session := checked(request, csrf)) is None:
-            return to_login(request, f"/ui/applications/{application_id}")
-        try:
-            ledger.claim(application_id, claimant, lease_seconds, [r.strip() for r in replaces.split(",") if r.strip()])
-        except Refused as e:
-            return case_page(session, application_id, e.status, e)
-        return RedirectResponse(f"/ui/applications/{application_id}", status_code=303)
+        taken_over = [r.strip() for r in replaces.split(",") if r.strip()]
+        return on_case_page(request, application_id, csrf, lambda: ledger.claim(application_id, claimant, lease_seconds, taken_over))
 
     @app.post("/ui/applications/{application_id}/release", include_in_schema=False)
     def release(request: Request, application_id: str, csrf: Annotated[str, Form()],
                 claimant: Annotated[str, Form(min_length=1, max_length=200)]) -> Response:
-        if (session := checked(request, csrf)) is None:
-            return to_login(request, f"/ui/applications/{application_id}")
-        try:
-            ledger.release(application_id, claimant)
-        except Refused as e:
-            return case_page(session, application_id, e.status, e)
-        return RedirectResponse(f"/ui/applications/{application_id}", status_code=303)
+        return on_case_page(request, application_id, csrf, lambda: ledger.release(application_id, claimant))
 
     @app.post("/ui/applications/{application_id}/reopen", include_in_schema=False)
     def reopen(request: Request, application_id: str, csrf: Annotated[str, Form()],
                caseworker: Annotated[str, Form(min_length=1, max_length=100)], note: Annotated[str, Form(min_length=1, max_length=4000)]) -> Response:
-        if (session := checked(request, csrf)) is None:
-            return to_login(request, f"/ui/applications/{application_id}")
-        try:
-            ledger.reopen(application_id, caseworker, note)
-        except Refused as e:
-            return case_page(session, application_id, e.status, e)
-        return RedirectResponse(f"/ui/applications/{application_id}", status_code=303)
+        return on_case_page(request, application_id, csrf, lambda: ledger.reopen(application_id, caseworker, note))
 
     @app.get("/ui/applications/{application_id}/decision", include_in_schema=False)
     def decision_form(request: Request, application_id: str) -> Response:

@@ -445,6 +445,12 @@ def _named(error: str) -> str:
     return error
 
 
+def journal(path: Path) -> list[tuple[str, str, str, str, str, str]]:
+    """The steps screens.log records: (time, application, step, result, took, evidence), "" where a line has
+    none (a note has no result)."""
+    return [tuple((line.split("\t") + [""] * 6)[:6]) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
 class _SignedInAgain(Exception):
     """The session lapsed mid-step and is renewed: the step is done again."""
 

@@ -73,7 +73,7 @@ class Features:
         return len(self.valid)
 
 
-def _member_row(case: Case) -> tuple:
+def _household_row(case: Case) -> tuple:
     """The features of one parsed case (see Features), as plain values."""
     lines = [0] * len(LINE_KEYS)
     partner = any(m.role == "partner" for m in case.members)
@@ -146,7 +146,7 @@ _INVALID = (False, [0] * len(LINE_KEYS), 1, 1, 1, [0] * len(COST_KINDS), 0, 0, 0
 
 def features(period: str, cases: list[Case | None]) -> Features:
     """The households' features for one period; None for an application that breaks the contract."""
-    rows = [_member_row(c) if c is not None else _INVALID for c in cases]
+    rows = [_household_row(c) if c is not None else _INVALID for c in cases]
     columns = list(zip(*rows)) if rows else [()] * 15
 
     def col(i: int, dtype=np.int64) -> np.ndarray:
