@@ -47,7 +47,7 @@ def case_system(settings: Settings) -> CaseSystem:
         # Steps outside a run (people's actions in the console) keep their log and evidence in a folder of the
         # day, pruned with the run folders; a pass gives the adapter its run's folder.
         return CaseSystemScreens(settings.casesystem.url, user, password, timeout=settings.casesystem.page_timeout_seconds,
-                                 evidence_dir=runs_dir() / f"{datetime.now():%Y%m%d}-outside-runs")
+                                 evidence_dir=runs_dir(settings) / f"{datetime.now():%Y%m%d}-outside-runs")
     return CaseSystemClient(settings.casesystem.url)
 
 

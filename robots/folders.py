@@ -36,9 +36,11 @@ def data_dir() -> Path:
     return Path(os.environ.get("CASEBOT_DATA_DIR") or _home() / "data")
 
 
-def log_dir() -> Path:
-    """CASEBOT_LOG_DIR, else config/casebot.toml's [logs] dir, else logs/ beside data/."""
-    return Path(os.environ.get("CASEBOT_LOG_DIR") or _configured_log_dir() or _home() / "logs")
+def log_dir(settings=None) -> Path:
+    """CASEBOT_LOG_DIR, else the [logs] dir of `settings` (a worker's) or of config/casebot.toml, else logs/
+    beside data/."""
+    configured = settings.logs.dir if settings is not None else _configured_log_dir()
+    return Path(os.environ.get("CASEBOT_LOG_DIR") or configured or _home() / "logs")
 
 
 def _configured_log_dir() -> str:
@@ -50,9 +52,9 @@ def _configured_log_dir() -> str:
         return ""
 
 
-def runs_dir() -> Path:
+def runs_dir(settings=None) -> Path:
     """One folder per run, named by its run id: Robot Framework's output.xml, log.html, report.html."""
-    return log_dir() / "runs"
+    return log_dir(settings) / "runs"
 
 
 def exports_dir() -> Path:

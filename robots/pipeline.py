@@ -103,8 +103,8 @@ class Worker:
         or raises StepsFailed (with them) once the pass is over. The run's folder (logs/runs/<run id>/
         unless `log_dir` says otherwise) gets its summary and event log (robots/runlog.py)."""
         run_id = run_id or new_run_id()
-        log_dir = log_dir or runs_dir() / run_id
-        prune(runs_dir(), self.settings.logs.keep_days)
+        log_dir = log_dir or runs_dir(self.settings) / run_id
+        prune(runs_dir(self.settings), self.settings.logs.keep_days)
         runlog = RunLog(log_dir, run_id, self.instance)
         self.casesystem.use_log_dir(log_dir)
         try:

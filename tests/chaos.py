@@ -105,16 +105,23 @@ def run_until_done(world: World, within: float = FINISH_WITHIN) -> None:
         time.sleep(1)  # leases of killed runs lapse after 3 s in these worlds
 
 
+def _steps(world: World) -> int:
+    """How far the world's runs have come: audit events, and the steps the screens adapter has journalled (a
+    run on the screens takes and writes applications for many seconds between two audit events)."""
+    journals = sum(len(f.read_bytes().splitlines()) for f in world.log_dir.glob("runs/*/screens.log"))
+    return _audit_events(world) + journals
+
+
 def kill_runs(world: World, kills: int, rng: random.Random, max_wait: float) -> int:
     """Start `casebot run` again and again and SIGKILL each once it is at work, at a random moment; returns
     how many were killed (a run that finishes first is not)."""
     killed = attempts = 0
     while killed < kills and attempts < kills * 3:
         attempts += 1
-        before = _audit_events(world)
+        before = _steps(world)
         worker = _run(world)
         deadline = time.monotonic() + 60
-        while _audit_events(world) <= before and worker.poll() is None and time.monotonic() < deadline:
+        while _steps(world) <= before and worker.poll() is None and time.monotonic() < deadline:
             time.sleep(0.05)
         time.sleep(rng.uniform(0.0, max_wait))
         if worker.poll() is None:
@@ -204,7 +211,8 @@ def chaos(folder: Path, backend: str, applications: int, kills: int, seed: int =
         if workers > 1:
             killed = kill_workers(world, workers, kills, rng, max_wait=2.5)
         else:
-            killed = kill_runs(world, kills, rng, max_wait=2.0)
+            # on the screens a step takes about a second: kills up to 6 s after the first land in every stage
+            killed = kill_runs(world, kills, rng, max_wait=2.0 if adapter == "api" else 6.0)
         run_until_done(world)
         stuck = waiting(world)
         after = ledger(world)

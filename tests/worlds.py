@@ -40,6 +40,10 @@ class World:
     config_dir: Path
 
     @property
+    def log_dir(self) -> Path:
+        return self.config_dir.parent / "logs"
+
+    @property
     def env(self) -> dict:
         """What a worker process needs to find this world."""
         return os.environ | SIGN_IN | {"CASEBOT_SSBTEK_URL": self.gateway.url, "CASEBOT_CASESYSTEM_URL": self.cases.url,
@@ -85,12 +89,14 @@ def ready_config(folder: Path) -> Path:
 
 
 def _config_dir(tmp_path: Path, adapter: str = "api") -> Path:
-    """A copy of config/ with short leases, so that a killed worker's items come back within seconds, and
-    the case-system adapter asked for."""
+    """A copy of config/ with short leases, so that a killed worker's items come back within seconds, the
+    case-system adapter asked for, and the run folders in the world's logs/ (never the project's)."""
     folder = ready_config(tmp_path / "config")
     path = folder / "casebot.toml"
-    text, n = re.subn(r'(?m)^adapter = "\w+"$', f'adapter = "{adapter}"', path.read_text(encoding="utf-8").replace("lease_seconds = 120", "lease_seconds = 3"))
-    assert n == 1, "config/casebot.toml names its case-system adapter once"
+    text = path.read_text(encoding="utf-8").replace("lease_seconds = 120", "lease_seconds = 3")
+    text, n = re.subn(r'(?m)^adapter = "\w+"$', f'adapter = "{adapter}"', text)
+    text, m = re.subn(r'(?m)^dir = ""$', f'dir = "{(tmp_path / "logs").as_posix()}"', text)
+    assert n == m == 1, "config/casebot.toml names its case-system adapter and its log folder once"
     path.write_text(text, encoding="utf-8")
     return folder
 
