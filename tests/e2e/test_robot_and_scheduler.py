@@ -23,7 +23,7 @@ def test_robot_rpa_tasks_runs_a_pass_on_its_own(world):
     assert result.returncode == 0, result.stdout[-3000:]
     assert "1 task, 1 passed, 0 failed" in result.stdout
     folder = Path(re.search(r"Robot's output moved to (\S+)/", result.stdout).group(1))
-    assert folder.parent == ROOT / "logs" / "runs"
+    assert folder.parent == world.log_dir / "runs"  # config/casebot.toml's [logs] dir (the project's logs/ by default)
     output = folder / "output.xml"
     assert output.is_file() and (folder / "log.html").is_file() and (folder / "report.html").is_file()
     assert not (ROOT / "output.xml").exists() and not (ROOT / "log.html").exists()
@@ -37,7 +37,7 @@ def test_casebot_run_logs_to_its_own_folder_and_status_reports(world):
     run = subprocess.run([sys.executable, "-m", "robots", "run"], env=world.env, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     folder = Path(re.search(r"log: (\S+)/log.html", run.stdout).group(1))
-    assert folder.parent == ROOT / "logs" / "runs" and (folder / "output.xml").is_file()
+    assert folder.parent == world.log_dir / "runs" and (folder / "output.xml").is_file()
     assert not PERSONNUMMER.search((folder / "output.xml").read_text(encoding="utf-8"))
     status = subprocess.run([sys.executable, "-m", "robots", "status"], env=world.env, capture_output=True, text=True, timeout=60)
     assert status.returncode == 0
