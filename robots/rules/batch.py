@@ -38,7 +38,7 @@ _LINE = {k: i for i, k in enumerate(LINE_KEYS)}
 COST_KINDS = STATUTORY_COSTS + OTHER_ACCEPTABLE_COSTS
 _AGENCY_BIT = {a: 1 << i for i, a in enumerate(AGENCIES)}
 CODES = tuple(ORDER)  # reason codes by bit
-_BIT = {code: np.int64(1) << np.int64(i) for i, code in enumerate(CODES)}
+BIT = {code: 1 << i for i, code in enumerate(CODES)}
 
 # The engine's checks that no parameter changes, applied once per household; the others are columns below.
 FIXED_CHECKS = (conditions.first_application, conditions.not_granted_elsewhere, conditions.household_matches_register,
@@ -73,8 +73,8 @@ class Features:
         return len(self.valid)
 
 
-def _household_row(case: Case) -> tuple:
-    """The features of one parsed case (see Features), as plain values."""
+def row(case: Case) -> list[int]:
+    """The features of one parsed case, flat (see Features and _columns), as plain integers."""
     lines = [0] * len(LINE_KEYS)
     partner = any(m.role == "partner" for m in case.members)
     if partner:
@@ -125,36 +125,39 @@ def _household_row(case: Case) -> tuple:
         for key, pay in income.child_earnings_left_out(case, salaries).items():
             left_out += pay
             child_year = max(child_year, case.child_earnings_this_year.get(key, 0) + pay)
-    fixed = np.int64(0)
+    fixed = 0
     for check in FIXED_CHECKS:
         for r in check(case, None):
-            fixed |= _BIT[r["code"]]
+            fixed |= BIT[r["code"]]
     if undeclared:
-        fixed |= _BIT["UNDECLARED_INCOME"]
+        fixed |= BIT["UNDECLARED_INCOME"]
     if case.previous_rent is not None and case.previous_rent != case.costs.get("rent", 0):
-        fixed |= _BIT["RENT_CHANGED"]
+        fixed |= BIT["RENT_CHANGED"]
     if case.costs.get("other"):
-        fixed |= _BIT["OTHER_COSTS"]
+        fixed |= BIT["OTHER_COSTS"]
     n = len(case.members)
     adults = sum(1 for m in case.members if m.is_adult)
-    return (True, lines, n, max(case.dwelling_size or n, n), adults, [case.costs.get(k) or 0 for k in COST_KINDS], counted,
-            left_out, child_year, mismatch, unavailable_adult, unavailable_child, no_answer, case.assets, fixed)
+    return [1, *lines, n, max(case.dwelling_size or n, n), adults, *(case.costs.get(k) or 0 for k in COST_KINDS), counted,
+            left_out, child_year, mismatch, unavailable_adult, unavailable_child, int(no_answer), case.assets, fixed]
 
 
-_INVALID = (False, [0] * len(LINE_KEYS), 1, 1, 1, [0] * len(COST_KINDS), 0, 0, 0, -1, 0, 0, False, 0, _BIT["INVALID_APPLICATION"])
+INVALID = [0, *[0] * len(LINE_KEYS), 1, 1, 1, *[0] * len(COST_KINDS), 0, 0, 0, -1, 0, 0, 0, 0, BIT["INVALID_APPLICATION"]]
+WIDTH = len(INVALID)
 
 
 def features(period: str, cases: list[Case | None]) -> Features:
     """The households' features for one period; None for an application that breaks the contract."""
-    rows = [_household_row(c) if c is not None else _INVALID for c in cases]
-    columns = list(zip(*rows)) if rows else [()] * 15
+    return from_rows(period, np.array([row(c) if c is not None else INVALID for c in cases], dtype=np.int64).reshape(-1, WIDTH))
 
-    def col(i: int, dtype=np.int64) -> np.ndarray:
-        return np.array(columns[i], dtype=dtype)
 
-    return Features(period, col(0, bool), np.array(columns[1], dtype=np.int64).reshape(len(rows), len(LINE_KEYS)), col(2), col(3),
-                    col(4), np.array(columns[5], dtype=np.int64).reshape(len(rows), len(COST_KINDS)), col(6), col(7), col(8),
-                    col(9), col(10), col(11), col(12, bool), col(13), col(14))
+def from_rows(period: str, rows: np.ndarray) -> Features:
+    """Features from a matrix of rows as `row` makes them (one household a row, WIDTH int64 columns)."""
+    lines, costs = len(LINE_KEYS), len(COST_KINDS)
+    c = rows.T
+    tail = 1 + lines + 3 + costs
+    return Features(period, c[0].astype(bool), rows[:, 1:1 + lines], c[1 + lines], c[2 + lines], c[3 + lines],
+                    rows[:, 4 + lines:tail], c[tail], c[tail + 1], c[tail + 2], c[tail + 3], c[tail + 4], c[tail + 5],
+                    c[tail + 6].astype(bool), c[tail + 7], c[tail + 8])
 
 
 @dataclass
@@ -214,7 +217,7 @@ def evaluate(f: Features, table: NormTable, policy: Policy) -> Outcome:
     reasons = f.fixed.copy()
 
     def flag(code: str, where: np.ndarray) -> None:
-        reasons[where] |= _BIT[code]
+        reasons[where] |= BIT[code]
 
     flag("REGISTRY_UNAVAILABLE", f.no_answer | (f.unavailable_adult & _mask(policy.adult_sources) != 0)
          | (f.unavailable_child & _mask(policy.child_sources) != 0))
@@ -228,6 +231,6 @@ def evaluate(f: Features, table: NormTable, policy: Policy) -> Outcome:
     flag("NO_DEFICIT", deficit <= 0)
     flag("AMOUNT_ABOVE_LIMIT", (deficit > 0) & (deficit > policy.amount_limit))  # the engine's elif after NO_DEFICIT
     made = f.valid
-    reasons[~made] = _BIT["INVALID_APPLICATION"]
+    reasons[~made] = BIT["INVALID_APPLICATION"]
     granted = made & (reasons == 0)
     return Outcome(granted, np.where(granted, deficit, 0), norm, costs, need, counted, deficit, made, reasons)
