@@ -596,7 +596,7 @@ def simulate(period: str | None, input_file: Path | None, norms: Path | None, po
             sim = run_simulation(_store(), period, params, described(norms, policy))
     except (ConfigError, BadInput) as e:
         fail(str(e))
-    if not sim.households:
+    if not len(sim):
         fail(f"no decisions to re-run for {period}" + (f" in {input_file}" if input_file else " in the store"))
     click.echo(terminal(sim))
     out = out or exports_dir() / f"simulate-{period or input_file.stem}-{datetime.now():%Y%m%dT%H%M%S}"

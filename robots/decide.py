@@ -11,6 +11,7 @@ from datetime import datetime
 from robots import __version__
 from robots.contract.validate import PERIOD, application_problems, registry_sources
 from robots.rules import evaluate, invalid, parse_case
+from robots.rules.case import Case
 from robots.rules.parameters import AGENCIES, Parameters
 from robots.workdays import STOCKHOLM
 
@@ -54,7 +55,14 @@ def decide(
 ) -> dict:
     """The decision for a raw application (must have a usable application_id) and its raw register answers.
     `granted_elsewhere`: members (normalized personnummer) already granted the month in another application."""
+    return decided_case(application, answers, params, decided_at=decided_at, decided_by=decided_by, granted_elsewhere=granted_elsewhere)[0]
+
+
+def decided_case(application: dict, answers: list, params: Parameters, *, decided_at: str | None = None, decided_by: str = ROBOT,
+                 granted_elsewhere: dict[str, str] | None = None) -> tuple[dict, Case | None]:
+    """`decide`, and the case as the rules parsed it (None when the application broke the contract)."""
     decided_at = decided_at or now()
+    case = None
     problems = application_problems(application)
     if problems:
         period = application.get("period")
@@ -65,4 +73,4 @@ def decide(
         case = parse_case(application, register_answers(answers, application["period"]), granted_elsewhere)
         decision = evaluate(case, params, decided_at=decided_at, decided_by=decided_by)
     decision["software"] = SOFTWARE  # which casebot made it; the rules and parameters it used are recorded apart
-    return decision
+    return decision, case

@@ -9,10 +9,14 @@ come from the directory, chosen by the month as always.
 What a household gets is compared as its calculated entitlement: the deficit the calculation gives (need
 minus counted income, never below 0), whether the robot granted it or referred it to a caseworker, so that
 a change in the norm shows in every household the calculation was made for. The robot's own grants are
-reported beside it, as are the referrals by reason. Households are named by a pseudonym (a hash of the
-application id), never by personnummer. The month is re-decided on columns (robots/rules/batch.py, equal
-to the engine figure for figure); the engine, which makes every real decision, stays the reference
-(`simulate_per_case`). Reports are robots/simulate_report.py's.
+reported beside it, as are the referrals by reason. Households are named by a pseudonym (a keyed hash of
+the application id), never by personnummer.
+
+The month is re-decided on columns: the decide bot keeps each decision's features and digest in one row
+(robots/simulation_rows.py), read here in one query and decided by robots/rules/batch.py, equal to the
+engine figure for figure. The engine, which makes every real decision, stays the reference
+(`simulate_per_case`). A Simulation holds its households as columns too; reports are
+robots/simulate_report.py's.
 """
 
 from __future__ import annotations
@@ -21,16 +25,18 @@ import dataclasses
 import hashlib
 import hmac
 import secrets
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
+from operator import itemgetter
 from pathlib import Path
 
+import numpy as np
+
+from robots import simulation_rows
 from robots.config import load_parameters
 from robots.config.parameters import load_norms, load_policies
-from robots.decide import register_answers
 from robots.replay import CannotReplay, redecide_period
-from robots.rules import batch, parse_case
+from robots.rules import batch
 from robots.rules.parameters import Parameters
 from robots.store import Store
 
@@ -62,62 +68,145 @@ class Household:
 
 
 @dataclass
+class Side:
+    """One side of the comparison (as recorded, or under the alternative), a household a row."""
+
+    granted: np.ndarray  # bool: the robot granted (else it referred)
+    amount: np.ndarray  # what it granted (0 for a referral)
+    made: np.ndarray  # bool: a calculation was made
+    entitlement: np.ndarray  # the deficit, never below 0 (0 where none was made)
+    reasons: np.ndarray  # int64 bits of the Simulation's codes
+
+    @classmethod
+    def of(cls, granted, amount, made, deficit, reasons) -> Side:
+        made = np.asarray(made, dtype=bool)
+        return cls(np.asarray(granted, dtype=bool), np.asarray(amount, dtype=np.int64), made,
+                   np.where(made, np.maximum(np.asarray(deficit, dtype=np.int64), 0), 0), np.asarray(reasons, dtype=np.int64))
+
+    @classmethod
+    def of_outcome(cls, out: batch.Outcome) -> Side:
+        return cls.of(out.granted, out.amount, out.made, out.deficit, out.reasons)
+
+    @classmethod
+    def of_digests(cls, digests: np.ndarray) -> Side:
+        """From rows of simulation_rows.DIGEST."""
+        d = dict(zip(simulation_rows.DIGEST, digests.T))
+        return cls.of(d["granted"], d["amount"], d["made"], d["deficit"], d["reasons"])
+
+    def said(self) -> tuple:
+        """What the decisions say, for telling two sides apart: outcome, the amount granted, the reasons."""
+        return self.granted, self.amount, self.reasons
+
+
+@dataclass
 class Simulation:
     period: str
     alternative: str  # what was changed, in words
-    households: list[Household]
+    application_ids: list[str]
+    adults: np.ndarray  # by role in the application (-1: unknown)
+    children: np.ndarray
+    before: Side
+    after: Side
+    codes: tuple[str, ...] = batch.CODES  # reason codes by bit
     not_rerun: list[str] = field(default_factory=list)  # pseudonyms of decisions that could not be re-run, and why
     # Households today's parameters already decide otherwise than recorded (a table or policy changed since, or
     # the rules): that much of the change is not the alternative's. None when it was not worked out.
     drift: int | None = None
 
+    @classmethod
+    def of_decisions(cls, period: str, alternative: str, rows: list[tuple[str, dict, dict, dict]], **kwargs) -> Simulation:
+        """From decisions in the engine's shape: (application id, application, recorded, again) each."""
+        codes = batch.CODES + tuple(sorted({r["code"] for _, _, *ds in rows for d in ds for r in d.get("reasons", [])} - set(batch.CODES)))
+        assert len(codes) < 64, "reasons are bits of an int64"
+        bits = {code: 1 << i for i, code in enumerate(codes)}
+
+        def digests(k: int) -> np.ndarray:
+            return np.array([simulation_rows.digest(r[1], r[k], bits) for r in rows], dtype=np.int64).reshape(-1, len(simulation_rows.DIGEST))
+
+        before = digests(2)
+        return cls(period, alternative, [r[0] for r in rows], before[:, -2], before[:, -1], Side.of_digests(before),
+                   Side.of_digests(digests(3)), codes, **kwargs)
+
+    def __len__(self) -> int:
+        return len(self.application_ids)
+
+    @property
+    def _both(self) -> np.ndarray:
+        """Calculated on both sides: the others have no change and are counted apart."""
+        return self.before.made & self.after.made
+
+    @property
+    def change(self) -> np.ndarray:
+        return np.where(self._both, self.after.entitlement - self.before.entitlement, 0)
+
     def totals(self) -> dict[str, int]:
-        h = self.households
-        both = [x for x in h if x.change is not None]  # calculated on both sides; the others are counted apart
-        before = sum(x.before_entitlement for x in both)
-        after = sum(x.after_entitlement for x in both)
-        granted_before, granted_after = sum(x.before_granted for x in h), sum(x.after_granted for x in h)
+        b, a, both, change = self.before, self.after, self._both, self.change
+        before, after = int(b.entitlement[both].sum()), int(a.entitlement[both].sum())
+        granted_before, granted_after = int(b.amount.sum()), int(a.amount.sum())
         return {
-            "households": len(h),
+            "households": len(self),
             "entitlement_before": before, "entitlement_after": after, "entitlement_change": after - before,
             "entitlement_change_per_year": 12 * (after - before),
             "granted_before": granted_before, "granted_after": granted_after, "granted_change": granted_after - granted_before,
             "granted_change_per_year": 12 * (granted_after - granted_before),
-            "grants_before": sum(x.before_outcome == "granted" for x in h), "grants_after": sum(x.after_outcome == "granted" for x in h),
-            "referred_before": sum(x.before_outcome == "referred" for x in h), "referred_after": sum(x.after_outcome == "referred" for x in h),
-            "gain": sum((x.change or 0) > 0 for x in h), "lose": sum((x.change or 0) < 0 for x in h),
-            "same": sum(x.change == 0 for x in h), "not_calculated": sum(x.change is None for x in h),
+            "grants_before": int(b.granted.sum()), "grants_after": int(a.granted.sum()),
+            "referred_before": int((~b.granted).sum()), "referred_after": int((~a.granted).sum()),
+            "gain": int((change > 0).sum()), "lose": int((change < 0).sum()),
+            "same": int((both & (change == 0)).sum()), "not_calculated": int((~both).sum()),
         }
 
     def histogram(self) -> list[tuple[str, int]]:
-        counts = Counter(_bin(x.change) for x in self.households if x.change is not None)
-        return [(label, counts.get(label, 0)) for _, label in CHANGE_BINS]
+        lowers = np.array([lower for lower, _ in CHANGE_BINS])
+        counts = np.bincount(np.searchsorted(lowers, self.change[self._both], side="right") - 1, minlength=len(CHANGE_BINS))
+        return [(label, int(n)) for (_, label), n in zip(CHANGE_BINS, counts)]
 
     def referrals(self) -> list[tuple[str, int, int]]:
         """(reason, households referred for it before, after), by the largest change first."""
-        before = Counter(r for x in self.households for r in x.before_reasons)
-        after = Counter(r for x in self.households for r in x.after_reasons)
-        return sorted(((r, before[r], after[r]) for r in before.keys() | after.keys()), key=lambda t: (-abs(t[2] - t[1]), t[0]))
+        rows = [(code, int((self.before.reasons >> i & 1).sum()), int((self.after.reasons >> i & 1).sum())) for i, code in enumerate(self.codes)]
+        return sorted((r for r in rows if r[1] or r[2]), key=lambda t: (-abs(t[2] - t[1]), t[0]))
 
     def household_types(self) -> list[tuple[str, int, int, int]]:
         """(household type, households, total change, mean change) for the calculated ones, most affected first."""
-        groups: dict[str, list[int]] = {}
-        for x in self.households:
-            if x.change is not None:
-                groups.setdefault(x.household_type, []).append(x.change)
-        rows = [(t, len(c), sum(c), round(sum(c) / len(c))) for t, c in groups.items()]
+        both = self._both
+        kinds, which = np.unique(np.stack([self.adults[both], self.children[both]], axis=1), axis=0, return_inverse=True)
+        which = which.reshape(-1)
+        sizes, totals = np.bincount(which, minlength=len(kinds)), np.bincount(which, weights=self.change[both], minlength=len(kinds))
+        rows = [(type_label(int(adults), int(children)), int(n), int(total), round(int(total) / int(n)))
+                for (adults, children), n, total in zip(kinds, sizes, totals)]
         return sorted(rows, key=lambda r: (-abs(r[2]), r[0]))
 
+    def household(self, i: int) -> Household:
+        b, a = self.before, self.after
+        return Household(pseudonym(self.application_ids[i]), type_label(int(self.adults[i]), int(self.children[i])),
+                         "granted" if b.granted[i] else "referred", "granted" if a.granted[i] else "referred",
+                         int(b.entitlement[i]) if b.made[i] else None, int(a.entitlement[i]) if a.made[i] else None,
+                         int(b.amount[i]), int(a.amount[i]), self._codes(b.reasons[i]), self._codes(a.reasons[i]))
+
+    @property
+    def households(self) -> list[Household]:
+        return [self.household(i) for i in range(len(self))]
+
     def most_affected(self, n: int = 10) -> list[Household]:
-        return sorted((x for x in self.households if x.change), key=lambda x: (-abs(x.change), x.pseudonym))[:n]
+        size = np.abs(self.change)
+        if not size.any():
+            return []
+        least = np.sort(size[size > 0])[-min(n, int((size > 0).sum()))]  # ties at the cut are ordered by pseudonym
+        candidates = [self.household(i) for i in np.flatnonzero(size >= least)]
+        return sorted(candidates, key=lambda h: (-abs(h.change), h.pseudonym))[:n]
+
+    def _codes(self, bits) -> tuple[str, ...]:
+        bits = int(bits)
+        return tuple(sorted(code for i, code in enumerate(self.codes) if bits >> i & 1))
 
 
-def _bin(change: int) -> str:
-    label = CHANGE_BINS[0][1]
-    for lower, name in CHANGE_BINS:
-        if change >= lower:
-            label = name
-    return label
+def type_label(adults: int, children: int) -> str:
+    if adults < 0:
+        return "okänd"
+    return (f"{adults} vuxen" if adults == 1 else f"{adults} vuxna") + (f", {children} barn" if children else "")
+
+
+def household_type(application: dict) -> str:
+    return type_label(*simulation_rows.household(application))
 
 
 def alternative_parameters(period: str | None, norms: Path | None = None, policy: Path | None = None) -> Parameters:
@@ -142,16 +231,6 @@ def alternative_parameters(period: str | None, norms: Path | None = None, policy
     return Parameters(tables, policies, today.law)
 
 
-def household_type(application: dict) -> str:
-    household = application.get("household")
-    members = household.get("members") if isinstance(household, dict) else None
-    if not isinstance(members, list):
-        return "okänd"
-    adults = sum(isinstance(m, dict) and m.get("role") in ("applicant", "partner") for m in members)
-    children = sum(isinstance(m, dict) and m.get("role") == "child" for m in members)
-    return (f"{adults} vuxen" if adults == 1 else f"{adults} vuxna") + (f", {children} barn" if children else "")
-
-
 _PSEUDONYM_KEY = secrets.token_bytes(32)  # a new key each run: ids are sequential, so a plain hash could be reversed
 
 
@@ -160,92 +239,87 @@ def pseudonym(application_id: str) -> str:
     return "H-" + hmac.new(_PSEUDONYM_KEY, application_id.encode(), hashlib.sha256).hexdigest()[:16]
 
 
-def _entitlement(decision: dict) -> int | None:
-    calculation = decision.get("calculation") or {}
-    if calculation.get("made") is False or "deficit" not in calculation:
-        return None
-    return max(calculation["deficit"], 0)
-
-
-def _granted(decision: dict) -> int:
-    return decision.get("amount", 0) if decision["outcome"] == "granted" else 0
-
-
-def compare(application: dict, recorded: dict, again: dict) -> Household:
-    return Household(
-        pseudonym=pseudonym(recorded["application_id"]), household_type=household_type(application),
-        before_outcome=recorded["outcome"], after_outcome=again["outcome"],
-        before_entitlement=_entitlement(recorded), after_entitlement=_entitlement(again),
-        before_granted=_granted(recorded), after_granted=_granted(again),
-        before_reasons=tuple(sorted({r["code"] for r in recorded.get("reasons", [])})),
-        after_reasons=tuple(sorted({r["code"] for r in again.get("reasons", [])})),
-    )
-
-
 def simulate(store: Store, period: str, params: Parameters, alternative: str) -> Simulation:
-    """The recorded month beside the same month under `params`: on columns (robots/rules/batch.py), or one
-    decision at a time through the engine when the period has no norm table or policy under `params`
-    (what the engine then refers is its own to say)."""
+    """The recorded month beside the same month under `params`, on columns; one decision at a time through
+    the engine when the period has no norm table or policy under `params` (what the engine then refers is its
+    own to say), or a recorded decision cannot be put in a row."""
     table, policy = params.for_period(period)
-    if table is None or policy is None:
+    rows = _recorded_rows(store, period) if table is not None and policy is not None else None
+    if rows is None:
         return simulate_per_case(store, period, params, alternative)
-    recorded = _recorded(store, period)
-    # Stored inputs were checked against the contract at intake: an application that broke it was referred
-    # with INVALID_APPLICATION, and is again; the others are parsed, not validated again.
-    cases = [None if _invalid(decision) else parse_case(application, register_answers(answers, period), elsewhere)
-             for _, application, answers, elsewhere, decision in recorded]
-    columns = batch.features(period, cases)
-    again = _decisions(batch.evaluate(columns, table, policy))
+    ids, matrix = rows
+    columns = batch.from_rows(period, matrix[:, :batch.WIDTH])
+    recorded = matrix[:, batch.WIDTH:]
+    before = Side.of_digests(recorded)
     drift = None
     today_table, today_policy = load_parameters().for_period(period)
     if today_table is not None and today_policy is not None:
-        today = _decisions(batch.evaluate(columns, today_table, today_policy))
-        drift = sum(_said(t) != _said(d) for t, (*_, d) in zip(today, recorded))
-    return Simulation(period, alternative, [compare(application, decision, a) for (_, application, _, _, decision), a in zip(recorded, again)],
-                      drift=drift)
+        today = Side.of_outcome(batch.evaluate(columns, today_table, today_policy))
+        drift = int(np.logical_or.reduce([t != b for t, b in zip(today.said(), before.said())]).sum())
+    return Simulation(period, alternative, ids, recorded[:, -2], recorded[:, -1], before,
+                      Side.of_outcome(batch.evaluate(columns, table, policy)), drift=drift)
 
 
 def simulate_per_case(store: Store, period: str, params: Parameters, alternative: str) -> Simulation:
     """The same, one decision at a time through the engine (robots/replay.py): the reference the batch equals."""
-    applications = {application_id: application for application_id, application, *_ in _recorded(store, period)}
-    households, not_rerun = [], []
+    from robots.store import WorkItem
+
+    rows, not_rerun = [], []
     for application_id, recorded, again in redecide_period(store, period, params):
         if isinstance(again, CannotReplay):
             not_rerun.append(f"{pseudonym(application_id)}: {again}")
             continue
-        households.append(compare(applications[application_id], recorded, again))
-    return Simulation(period, alternative, households, not_rerun)
+        rows.append((application_id, recorded, again))
+    with store.sessions() as session:
+        from sqlalchemy import select
+
+        applications = dict(session.execute(select(WorkItem.application_id, WorkItem.application).where(WorkItem.period == period)).all())
+    return Simulation.of_decisions(period, alternative, [(a, applications[a] or {}, r, g) for a, r, g in rows], not_rerun=not_rerun)
 
 
-def _decisions(out: batch.Outcome) -> list[dict]:
-    """The batch's results in the shape of the engine's decisions, as far as a comparison reads them."""
-    return [{"outcome": "granted" if out.granted[i] else "referred", "amount": int(out.amount[i]),
-             "calculation": {"deficit": int(out.deficit[i])} if out.made[i] else {"made": False},
-             "reasons": [{"code": code} for code in out.codes(i)]} for i in range(len(out.granted))]
-
-
-def _said(decision: dict) -> tuple:
-    """What a decision says, for telling two apart: outcome, the amount granted, the reasons."""
-    return decision["outcome"], _granted(decision), {r["code"] for r in decision.get("reasons", [])}
-
-
-def _invalid(decision: dict) -> bool:
-    return any(r["code"] == "INVALID_APPLICATION" for r in decision.get("reasons", []))
-
-
-def _recorded(store: Store, period: str) -> list[tuple[str, dict, list, dict, dict]]:
-    """(application id, application as claimed, register answers as received, members paid elsewhere, the rules'
-    recorded decision) of every decided item of the period."""
+def _recorded_rows(store: Store, period: str) -> tuple[list[str], np.ndarray] | None:
+    """(application ids, rows) of every recorded decision of the period, in one query; the rows the decide
+    bot did not keep are made from the recorded inputs. None when a decision cannot be put in a row."""
     from sqlalchemy import select
 
+    from robots.store import SimulationRow, WorkItem
+
+    with store.sessions() as session:
+        # Core rows, not the ORM's: a month is 100 000 of them. ix_work_items_month serves the items.
+        found = session.connection().execute(
+            select(WorkItem.id, WorkItem.application_id, SimulationRow.layout, SimulationRow.row)
+            .outerjoin(SimulationRow, SimulationRow.item_id == WorkItem.id)
+            .where(WorkItem.period == period, WorkItem.outcome.is_not(None))).all()
+        found.sort(key=itemgetter(0))  # by item id, as the per-case re-run goes
+        missing = [item_id for item_id, _, layout, _ in found if layout != simulation_rows.LAYOUT]
+        made = _rows_from_inputs(session, period, missing) if missing else {}
+    if any(r is None for r in made.values()):
+        return None
+    return [a for _, a, _, _ in found], simulation_rows.unpack([made[i] if i in made else row for i, _, _, row in found])
+
+
+def _rows_from_inputs(session, period: str, item_ids: list[int]) -> dict[int, bytes | None]:
+    """Rows for recorded decisions without one, made from their recorded inputs as the decide bot makes them.
+    Stored inputs were checked against the contract at intake: an application that broke it was referred with
+    INVALID_APPLICATION and is again; the others are parsed, not validated again."""
+    from sqlalchemy import select
+
+    from robots.decide import register_answers
     from robots.replay import robots_decision
+    from robots.rules import parse_case
     from robots.store import WorkItem
     from robots.store.queue import latest_answers
 
-    with store.sessions() as session:
-        items = list(session.scalars(select(WorkItem).where(WorkItem.period == period, WorkItem.outcome.is_not(None)).order_by(WorkItem.id)))
+    made = {}
+    for start in range(0, len(item_ids), 1000):
+        items = list(session.scalars(select(WorkItem).where(WorkItem.id.in_(item_ids[start:start + 1000]))))
         answers = latest_answers(session, [i.id for i in items])
-        return [(i.application_id, i.application or {}, answers.get(i.id, []), i.granted_elsewhere or {}, robots_decision(i)) for i in items]
+        for i in items:
+            decision, application = robots_decision(i), i.application or {}
+            invalid = any(r["code"] == "INVALID_APPLICATION" for r in decision.get("reasons", []))
+            case = None if invalid else parse_case(application, register_answers(answers.get(i.id, []), period), i.granted_elsewhere or {})
+            made[i.id] = simulation_rows.row_for(application, case, decision)
+    return made
 
 
 class BadInput(ValueError):
@@ -261,7 +335,7 @@ def simulate_file(path: Path, period: str | None, before: Parameters, after: Par
     from robots.contract.safe_json import load_json
     from robots.decide import decide, now
 
-    decided_at, households = now(), []
+    decided_at, rows = now(), []
     with open(path, encoding="utf-8") as lines:
         for number, line in enumerate(lines, 1):
             if not line.strip():
@@ -278,9 +352,9 @@ def simulate_file(path: Path, period: str | None, before: Parameters, after: Par
             if period is not None and application.get("period") != period:
                 continue
             registry = entry.get("registry", [])
-            households.append(compare(application, decide(application, registry, before, decided_at=decided_at),
-                                      decide(application, registry, after, decided_at=decided_at)))
-    return Simulation(period or "the file's months", alternative, households)
+            rows.append((application["application_id"], application, decide(application, registry, before, decided_at=decided_at),
+                         decide(application, registry, after, decided_at=decided_at)))
+    return Simulation.of_decisions(period or "the file's months", alternative, rows)
 
 
 def described(norms: Path | None, policy: Path | None) -> str:

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 from sqlalchemy import delete, select
 
+from robots import simulation_rows
 from robots.bots.batches import in_batches
 from robots.bots.context import Context
 from robots.bots.failures import each_guarded
-from robots.decide import decide as decide_application
+from robots.decide import decided_case
 from robots.rules.people import normalize
 from robots.store import audit
 from robots.store.db import upsert
-from robots.store.models import PersonMonth, WorkItem
+from robots.store.models import PersonMonth, SimulationRow, WorkItem
 from robots.store.queue import latest_answers, lease, release, reload
 from robots.workflow import State, move
 
@@ -91,7 +92,7 @@ def reserve(session, item: WorkItem) -> bool:
 def _decide_one(ctx: Context, session, it: WorkItem, answers: list[dict], held: Held) -> str:
     for _ in range(3):  # a race lost to another worker's grant: decide again, now seeing it
         elsewhere = (it.granted_elsewhere or {}) | held_by_others(held, it)
-        decision = decide_application(it.application, answers, ctx.params, decided_at=ctx.decided_at(),
+        decision, case = decided_case(it.application, answers, ctx.params, decided_at=ctx.decided_at(),
                                       decided_by=ctx.decided_by, granted_elsewhere=elsewhere)
         if decision["outcome"] != "granted" or reserve(session, it):
             break
@@ -104,9 +105,22 @@ def _decide_one(ctx: Context, session, it: WorkItem, answers: list[dict], held: 
     it.decision, it.decision_id, it.outcome = decision, decision_id(it), decision["outcome"]
     it.amount = decision.get("amount")
     it.decided_at = ctx.clock()
+    keep_simulation_row(session, it, case, decision)
     release(it)
     move(ctx.store, session, it, State.DECIDED if decision["outcome"] == "granted" else State.REFERRED, "decided", ctx.run_id,
          outcome=decision["outcome"], amount=decision.get("amount"), rules_version=decision["rules_version"],
          parameters={kind: used["sha256"] for kind, used in decision["parameters"].items()},
          reasons=[r["code"] for r in decision["reasons"]], decision_sha256=audit.digest(decision))
     return decision["outcome"]
+
+
+def keep_simulation_row(session, item: WorkItem, case, decision: dict) -> None:
+    """The decision's row for what-if simulations (robots/simulation_rows.py), in the decision's transaction;
+    a new decision on the item replaces it."""
+    row = simulation_rows.row_for(item.application or {}, case, decision)
+    if row is None:  # a reason the batch cannot say: a simulation re-runs this month case by case
+        session.execute(delete(SimulationRow).where(SimulationRow.item_id == item.id))
+        return
+    statement = upsert(session, SimulationRow)
+    statement = statement.on_conflict_do_update(index_elements=["item_id"], set_={"layout": statement.excluded.layout, "row": statement.excluded.row})
+    session.connection().execute(statement, [{"item_id": item.id, "layout": simulation_rows.LAYOUT, "row": row}])

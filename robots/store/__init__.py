@@ -6,6 +6,13 @@ revision is refused until `casebot migrate` brings it up to date.
 """
 
 from robots.store.db import Store, StoreOutOfDate, migrate_store, open_store
-from robots.store.models import AuditEvent, RegisterAnswer, Run, State, WorkItem
+from robots.store.models import (
+    AuditEvent,
+    RegisterAnswer,
+    Run,
+    SimulationRow,
+    State,
+    WorkItem,
+)
 
-__all__ = ["AuditEvent", "RegisterAnswer", "Run", "State", "Store", "StoreOutOfDate", "WorkItem", "migrate_store", "open_store"]
+__all__ = ["AuditEvent", "RegisterAnswer", "Run", "SimulationRow", "State", "Store", "StoreOutOfDate", "WorkItem", "migrate_store", "open_store"]

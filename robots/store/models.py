@@ -8,7 +8,9 @@ from sqlalchemy import (
     JSON,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -49,7 +51,9 @@ class WorkItem(Base):
     """One application for one period, from the case system to a written decision or a caseworker."""
 
     __tablename__ = "work_items"
-    __table_args__ = (UniqueConstraint("application_id", "period", name="work_items_application_period"),)
+    # The month's decisions read from the index alone (a simulation reads 100 000 of them, not their JSON).
+    __table_args__ = (UniqueConstraint("application_id", "period", name="work_items_application_period"),
+                      Index("ix_work_items_month", "period", "outcome", "application_id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     application_id: Mapped[str] = mapped_column(String(31))
@@ -156,6 +160,18 @@ class PersonMonth(Base):
     period: Mapped[str] = mapped_column(String(7), primary_key=True)
     person: Mapped[str] = mapped_column(String(12), primary_key=True)  # normalized personnummer
     item_id: Mapped[int] = mapped_column(ForeignKey("work_items.id"), index=True)
+
+
+class SimulationRow(Base):
+    """What a what-if needs of the robot's decision on an item: its features and digest, packed
+    (robots/simulation_rows.py). Derived from the recorded inputs and decision, and made again from them
+    when missing or of another layout; replaced when the robot decides the item again."""
+
+    __tablename__ = "simulation_rows"
+
+    item_id: Mapped[int] = mapped_column(ForeignKey("work_items.id"), primary_key=True)
+    layout: Mapped[str] = mapped_column(String(16))
+    row: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class ParameterVersion(Base):

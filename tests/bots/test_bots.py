@@ -61,14 +61,14 @@ def test_a_failing_agency_waits_with_backoff_then_the_rules_refer(bench):
 def test_a_poison_item_fails_alone_after_its_attempts(bench, monkeypatch):
     for n in range(3):
         bench.file(f"A-{n}", seed=n)
-    real = robots.bots.decide.decide_application
+    real = robots.bots.decide.decided_case
 
     def choke_on_a_1(application, *args, **kwargs):
         if application["application_id"] == "A-1":
             raise ValueError("a surprise in the data")
         return real(application, *args, **kwargs)
 
-    monkeypatch.setattr(robots.bots.decide, "decide_application", choke_on_a_1)
+    monkeypatch.setattr(robots.bots.decide, "decided_case", choke_on_a_1)
     bench.through(intake, fetch)
     assert decide(bench.ctx)["errors"] == 1
     items = bench.items()

@@ -12,7 +12,7 @@ from robots.store import AuditEvent, WorkItem
 
 def test_a_poison_item_fails_alone_after_its_attempts_and_its_neighbours_go_on(world, monkeypatch):
     world.seed(12, seed=15)
-    real = robots.bots.decide.decide_application
+    real = robots.bots.decide.decided_case
     poison = {}
 
     def decide_or_choke(application, *args, **kwargs):
@@ -21,7 +21,7 @@ def test_a_poison_item_fails_alone_after_its_attempts_and_its_neighbours_go_on(w
             raise KeyError("something the rules did not expect")
         return real(application, *args, **kwargs)
 
-    monkeypatch.setattr(robots.bots.decide, "decide_application", decide_or_choke)
+    monkeypatch.setattr(robots.bots.decide, "decided_case", decide_or_choke)
     worker = world.worker(retry={"attempts": 2, "seconds": 1})
     counts = worker.run_pass()
     assert counts["decide"]["errors"] == 1 and counts["decide"]["granted"] + counts["decide"]["referred"] == 11

@@ -6,12 +6,12 @@ import re
 import subprocess
 import sys
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 
 from robots.decide import decide
 from robots.simulate import alternative_parameters, simulate, simulate_per_case
 from robots.simulate_report import terminal, write_html, write_xlsx
-from robots.store import WorkItem
+from robots.store import SimulationRow, WorkItem
 from robots.store.queue import latest_answers
 from tests.e2e.test_pipeline import run_until_done
 
@@ -80,4 +80,27 @@ def test_a_raised_rent_ceiling_refers_fewer_for_their_rent_and_its_cost_is_a_per
                            "--out", str(tmp_path / "cli")], env=world.env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "RENT_ABOVE_CEILING" in done.stdout and (tmp_path / "cli" / "report.xlsx").is_file()
+    worker.close()
+
+
+def test_each_decision_keeps_its_row_and_a_month_without_rows_is_read_from_its_recorded_inputs(world, tmp_path, monkeypatch):
+    world.seed(40, seed=5)
+    worker = world.worker()
+    run_until_done(world, worker)
+    monkeypatch.setenv("CASEBOT_CONFIG_DIR", str(world.config_dir))
+    params = alternative_parameters(PERIOD, policy=raised_ceiling(tmp_path, world.config_dir))
+    with worker.store.sessions() as session:
+        decided = session.scalars(select(WorkItem.id).where(WorkItem.outcome.is_not(None))).all()
+        kept = session.scalars(select(SimulationRow.item_id)).all()
+    assert sorted(kept) == sorted(decided) and len(decided) == 40
+    from_rows = simulate(worker.store, PERIOD, params, "x")
+
+    # half the rows gone (decided before rows were kept), one of another layout: made again from the inputs
+    with worker.store.unit_of_work() as session:
+        session.execute(delete(SimulationRow).where(SimulationRow.item_id.in_(decided[::2])))
+        session.execute(update(SimulationRow).where(SimulationRow.item_id == decided[1]).values(layout="older", row=b"\0"))
+    from_inputs = simulate(worker.store, PERIOD, params, "x")
+    per_case = simulate_per_case(worker.store, PERIOD, params, "x")
+    assert from_rows.households == from_inputs.households == per_case.households
+    assert from_rows.totals() == from_inputs.totals() == per_case.totals() and from_rows.totals()["granted_change"] > 0
     worker.close()

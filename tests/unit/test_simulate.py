@@ -1,14 +1,21 @@
-"""The what-if's own arithmetic (robots/simulate.py): entitlement, change bins, household types, pseudonyms."""
+"""The what-if's own arithmetic (robots/simulate.py): entitlement, change bins, referrals, household types,
+pseudonyms."""
 
 import pytest
 
-from robots.simulate import Household, Simulation, compare, household_type, pseudonym
+from robots.simulate import Simulation, household_type, pseudonym
+
+ONE_ADULT = {"household": {"members": [{"role": "applicant"}]}}
 
 
 def decision(outcome, deficit=None, amount=None, reasons=()):
     d = {"application_id": "EB-2023-0000001", "outcome": outcome, "reasons": [{"code": r} for r in reasons],
          "calculation": {"made": False, "why": "x"} if deficit is None else {"deficit": deficit}}
     return d | ({"amount": amount} if amount is not None else {})
+
+
+def simulation(*pairs, application=ONE_ADULT):
+    return Simulation.of_decisions("2023-11", "x", [(f"EB-{i}", application, recorded, again) for i, (recorded, again) in enumerate(pairs)])
 
 
 @pytest.mark.parametrize("recorded,again,change,granted", [
@@ -19,16 +26,48 @@ def decision(outcome, deficit=None, amount=None, reasons=()):
     (decision("referred", reasons=["INVALID_APPLICATION"]), decision("referred", reasons=["INVALID_APPLICATION"]), None, (0, 0)),
 ])
 def test_a_households_change_is_its_calculated_entitlement_granted_or_referred(recorded, again, change, granted):
-    h = compare({"household": {"members": [{"role": "applicant"}]}}, recorded, again)
+    sim = simulation((recorded, again))
+    h = sim.household(0)
     assert h.change == change and (h.before_granted, h.after_granted) == granted
+    totals = sim.totals()
+    assert (totals["gain"], totals["lose"], totals["same"], totals["not_calculated"]) == (
+        int((change or 0) > 0), int((change or 0) < 0), int(change == 0), int(change is None))
+    assert (totals["granted_before"], totals["granted_after"]) == granted
 
 
 @pytest.mark.parametrize("change,label", [(-5000, "under −1 000"), (-1000, "−1 000 – −501"), (-501, "−1 000 – −501"),
                                           (-500, "−500 – −1"), (-1, "−500 – −1"), (0, "0"), (1, "1 – 500"), (500, "1 – 500"),
                                           (501, "501 – 1 000"), (1000, "501 – 1 000"), (1001, "över 1 000")])
 def test_each_change_falls_in_one_bin(change, label):
-    h = Household("H-1", "1 vuxen", "granted", "granted", 1000, 1000 + change, 0, 0, (), ())
-    assert dict(Simulation("2023-11", "x", [h]).histogram())[label] == 1
+    sim = simulation((decision("granted", 10_000, 10_000), decision("granted", 10_000 + change, 10_000 + change)))
+    assert dict(sim.histogram())[label] == 1 and sum(n for _, n in sim.histogram()) == 1
+
+
+def test_referrals_are_counted_by_reason_before_and_after_the_largest_change_first():
+    rent, assets = ["RENT_ABOVE_CEILING"], ["ASSETS_ABOVE_BUFFER"]
+    sim = simulation((decision("referred", 5000, reasons=rent), decision("granted", 5000, 5000)),
+                     (decision("referred", 5000, reasons=rent + assets), decision("referred", 5000, reasons=assets)),
+                     (decision("referred", 5000, reasons=assets), decision("referred", 5000, reasons=assets)))
+    assert sim.referrals() == [("RENT_ABOVE_CEILING", 2, 0), ("ASSETS_ABOVE_BUFFER", 2, 2)]
+    assert sim.household(1).before_reasons == ("ASSETS_ABOVE_BUFFER", "RENT_ABOVE_CEILING")
+
+
+def test_a_reason_the_batch_does_not_know_is_counted_all_the_same():
+    sim = simulation((decision("referred", 5000, reasons=["AN_OLDER_RULES_REASON"]), decision("granted", 5000, 5000)))
+    assert sim.referrals() == [("AN_OLDER_RULES_REASON", 1, 0)]
+
+
+def test_household_types_and_the_most_affected_are_those_whose_entitlement_changes_most():
+    family = {"household": {"members": [{"role": "applicant"}, {"role": "child"}, {"role": "child"}]}}
+    sim = Simulation.of_decisions("2023-11", "x", [
+        ("EB-1", ONE_ADULT, decision("granted", 1000, 1000), decision("granted", 1100, 1100)),
+        ("EB-2", family, decision("granted", 1000, 1000), decision("granted", 1900, 1900)),
+        ("EB-3", family, decision("granted", 1000, 1000), decision("granted", 1000, 1000)),
+        ("EB-4", {}, decision("referred", reasons=["INVALID_APPLICATION"]), decision("referred", reasons=["INVALID_APPLICATION"])),
+    ])
+    assert sim.household_types() == [("1 vuxen, 2 barn", 2, 900, 450), ("1 vuxen", 1, 100, 100)]
+    assert [h.pseudonym for h in sim.most_affected(5)] == [pseudonym("EB-2"), pseudonym("EB-1")]
+    assert sim.household(3).household_type == "okänd"
 
 
 @pytest.mark.parametrize("roles,expected", [(["applicant"], "1 vuxen"), (["applicant", "partner"], "2 vuxna"),
