@@ -7,7 +7,12 @@ on the same generated households, in one run.
     python benchmarks/simulate.py --baseline s.json    # beside kept figures, with ratios
 
 Figures (households a second):
-- raw contract JSON with validation: `robots.decide.decide` on the dicts, as the pipeline decides (target 10 000);
+- raw contract JSON with validation: the applications and register answers as a file gives them (parsed
+  JSON), each checked against the contract, parsed once and decided on columns under today's and the
+  alternative parameters: `casebot simulate --input`'s `simulate_entries` (target 10 000);
+- the contract check alone (`application_problems` and `register_answers`: what "validation" costs);
+- the same one decision at a time, as the pipeline decides (`robots.decide`, which also writes each decision's
+  reasons, calculation and legal grounds);
 - the per-case engine alone on parsed cases (`robots.rules.evaluate`);
 - reading the households into columns once (`batch.features`, parsing included: what a simulation pays once);
 - the batch calculation on the columns (`batch.evaluate`; target 600 000);
@@ -37,10 +42,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from robots import simulation_rows  # noqa: E402
 from robots.config import load_parameters  # noqa: E402
+from robots.contract.validate import application_problems  # noqa: E402
 from robots.decide import decided_case, register_answers  # noqa: E402
 from robots.rules import batch, evaluate, parse_case  # noqa: E402
 from robots.rules.parameters import Parameters  # noqa: E402
-from robots.simulate import simulate  # noqa: E402
+from robots.simulate import Side, simulate, simulate_entries  # noqa: E402
 from robots.store import SimulationRow, WorkItem, open_store  # noqa: E402
 from robots.synthetic import MUTATIONS, case_for  # noqa: E402
 
@@ -92,12 +98,20 @@ def main() -> int:
           f"(Python {platform.python_version()}, numpy {np.__version__})", flush=True)
     households = generate(args.households, args.seed)
 
+    alternative = Parameters(params.norms, (dataclasses.replace(raised, valid_from=min(raised.valid_from, table.valid_from)),), params.law)
+    started = time.perf_counter()
+    from_input = simulate_entries([(a["application_id"], a, r) for a, r in households], PERIOD, params, alternative, "rent ceilings +1 000 kr")
+    validated_s = time.perf_counter() - started
+    started = time.perf_counter()
+    for a, r in households:
+        application_problems(a)
+        register_answers(r, PERIOD)
+    checked_s = time.perf_counter() - started
     started = time.perf_counter()
     decided = [decided_case(a, r, params, decided_at=DECIDED_AT) for a, r in households]
-    validated_s = time.perf_counter() - started
+    decided_s = time.perf_counter() - started
     with tempfile.TemporaryDirectory() as folder:
         store = recorded_month(Path(folder), households, decided)
-        alternative = Parameters(params.norms, (dataclasses.replace(raised, valid_from=min(raised.valid_from, table.valid_from)),), params.law)
         best = float("inf")
         for _ in range(3):
             started = time.perf_counter()
@@ -136,13 +150,18 @@ def main() -> int:
             same = (int(out.norm[i]), int(out.need[i]), int(out.counted_income[i]), int(out.deficit[i])) == (
                 c["norm"]["total"], c["need"], c["counted_income"], c["deficit"])
         differ += not same
+    # and the file's path, parsed once and decided on columns, gives each household what decide() gave it
+    engine = Side.of_digests(np.array([simulation_rows.digest(a, d) for (a, _), d in zip(households, decided)], dtype=np.int64))
+    differ += int(np.logical_or.reduce([x != y for x, y in zip(engine.said() + (engine.entitlement,), from_input.before.said() + (from_input.before.entitlement,))]).sum())
 
     n = len(households)
-    figures = {"households": n, "validated_per_s": rate(n, validated_s), "engine_per_s": rate(len(parsed), engine_s),
+    figures = {"households": n, "validated_per_s": rate(n, validated_s), "checked_per_s": rate(n, checked_s), "decided_per_s": rate(n, decided_s),
+               "engine_per_s": rate(len(parsed), engine_s),
                "features_per_s": rate(n, features_s), "batch_per_s": rate(n, batch_s), "simulation_per_s": rate(n, recorded_s),
                "differ": differ, "raised_ceiling": recorded.totals()}
     base = json.loads(args.baseline.read_text()) if args.baseline else None
-    names = (("validated_per_s", "raw contract JSON with validation (decide)"), ("engine_per_s", "per-case engine, parsed cases"),
+    names = (("validated_per_s", "raw contract JSON with validation, on columns"),
+             ("checked_per_s", "the contract check alone"), ("decided_per_s", "raw contract JSON with validation, decide()"), ("engine_per_s", "per-case engine, parsed cases"),
              ("features_per_s", "into columns, once (parse + features)"), ("batch_per_s", "batch calculation on columns"),
              ("simulation_per_s", "simulation of the recorded month, from the store"))
     print(f"{'':46s}{'households/s':>14s}{'target':>10s}" + ("   baseline (now/then)" if base else ""))

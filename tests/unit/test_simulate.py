@@ -80,3 +80,26 @@ def test_household_types_say_adults_and_children(roles, expected):
 def test_a_pseudonym_is_stable_and_says_nothing_of_the_application():
     assert pseudonym("EB-2023-0000001") == pseudonym("EB-2023-0000001") != pseudonym("EB-2023-0000002")
     assert pseudonym("EB-2023-0000001").startswith("H-") and len(pseudonym("EB-2023-0000001")) == 18
+
+
+def test_applications_from_a_file_are_decided_on_columns_as_the_engine_decides_them_one_by_one():
+    import dataclasses
+
+    from robots.simulate import _decided_entries, simulate_entries
+    from tests.unit.test_batch import PARAMS, households
+
+    entries = [(a["application_id"], a, answers) for month in ("2023-11", "2026-02")
+               for a, answers, _ in households(60, 11, month)]
+    entries.append(("B-bad", {"application_id": "B-bad", "period": "2023-13", "household": {}}, []))  # no month: broken
+    _, policy = PARAMS.for_period("2023-11")
+    raised = dataclasses.replace(policy, rent_ceiling_one_adult=policy.rent_ceiling_one_adult + 4000,
+                                 rent_ceiling_two_adults=policy.rent_ceiling_two_adults + 4000,
+                                 rent_ceiling_with_children=tuple(c + 4000 for c in policy.rent_ceiling_with_children),
+                                 valid_from=min(p.valid_from for p in PARAMS.policies))
+    after = dataclasses.replace(PARAMS, policies=(raised,))
+    on_columns = simulate_entries(entries, "two months", PARAMS, after, "raised ceilings")
+    one_by_one = _decided_entries(entries, "two months", PARAMS, after, "raised ceilings")
+    assert on_columns.households == one_by_one.households and on_columns.totals() == one_by_one.totals()
+    rent = {r: (b, a) for r, b, a in on_columns.referrals()}["RENT_ABOVE_CEILING"]
+    assert rent[1] < rent[0]
+    assert on_columns.household(len(entries) - 1).after_reasons == ("INVALID_APPLICATION",)

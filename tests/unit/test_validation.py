@@ -315,3 +315,30 @@ def test_anything_anywhere_gives_problems_and_a_valid_decision_never_an_exceptio
         assert decision["outcome"] == "referred" and "INVALID_APPLICATION" in codes(decision)
     elif not (isinstance(register_value, list) and register_value == []):
         assert decision["outcome"] == "referred"  # the register part is broken (or names a payment)
+
+
+def _stdnum_says_valid(digits: str) -> bool:
+    """The library's verdict (a samordningsnummer, day + 60, it does not know: Luhn and the date by hand)."""
+    from datetime import date
+
+    from stdnum import luhn
+    from stdnum.se import personnummer
+
+    if int(digits[6:8]) <= 60:
+        return personnummer.is_valid(f"{digits[:8]}-{digits[8:]}")
+    try:
+        luhn.validate(digits[2:])
+        date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]) - 60)
+    except Exception:  # noqa: BLE001
+        return False
+    return True
+
+
+@settings(max_examples=3000, deadline=None)
+@given(year=st.integers(1890, 2030), month=st.integers(0, 13), day=st.integers(0, 92), serial=st.integers(0, 9999), dash=st.booleans())
+def test_the_fast_personnummer_check_gives_the_librarys_verdict(year, month, day, serial, dash):
+    from robots.contract.validate import _personnummer_problem
+
+    digits = f"{year:04d}{month:02d}{day:02d}{serial:04d}"
+    value = f"{digits[:8]}-{digits[8:]}" if dash else digits
+    assert (_personnummer_problem(value) is None) == _stdnum_says_valid(digits), value
