@@ -22,11 +22,9 @@ robots/simulate_report.py's.
 from __future__ import annotations
 
 import dataclasses
-import gc
 import hashlib
 import hmac
 import secrets
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from operator import itemgetter
@@ -370,27 +368,12 @@ def simulate_entries(entries: list[tuple[str, dict, list]], period: str, before:
     months = [a.get("period") if isinstance(a.get("period"), str) and PERIOD.fullmatch(a.get("period")) else None for _, a, _ in entries]
     if any(None in params.for_period(m) for m in set(months) - {None} for params in (before, after)):
         return _decided_entries(entries, period, before, after, alternative)
-    with _collector_paused():
-        rows = np.array([_input_row(application, answers) for _, application, answers in entries], dtype=np.int64).reshape(-1, batch.WIDTH + 2)
+    rows = np.array([_input_row(application, answers) for _, application, answers in entries], dtype=np.int64).reshape(-1, batch.WIDTH + 2)
     by_month: dict[str | None, list[int]] = {}
     for i, month in enumerate(months):
         by_month.setdefault(month, []).append(i)
     return Simulation(period, alternative, [e[0] for e in entries], rows[:, -2], rows[:, -1],
                       _by_month(rows[:, :batch.WIDTH], by_month, before), _by_month(rows[:, :batch.WIDTH], by_month, after))
-
-
-@contextmanager
-def _collector_paused():
-    """Python's cycle collector paused while a month is parsed: parsing makes millions of objects that live on
-    (the file's, the cases') and no cycles, and the collector would walk all of them again and again (a third
-    of the time on 100 000 households)."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def _input_row(application: dict, answers: list) -> list[int]:
