@@ -177,8 +177,8 @@ def run_worker(settings: Settings, pause: float = 10.0) -> None:
                 log.error("pass failed: %s", e)
                 counts, failed = {}, True
             busy = not idle(counts)
-            if not busy and not failed and said_nothing(runs_dir() / run_id):  # one every few seconds would say nothing
-                shutil.rmtree(runs_dir() / run_id, ignore_errors=True)
+            if not busy and not failed and said_nothing(runs_dir(worker.settings) / run_id):  # one every few seconds would say nothing
+                shutil.rmtree(runs_dir(worker.settings) / run_id, ignore_errors=True)
             metrics.record("failed" if failed else "ok", counts)
             log.info("pass %s: %s", run_id, "failed" if failed else pass_summary(counts))
             deadline = time.monotonic() + (0 if busy else pause)

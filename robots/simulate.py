@@ -157,7 +157,8 @@ class Simulation:
 
     def histogram(self) -> list[tuple[str, int]]:
         lowers = np.array([lower for lower, _ in CHANGE_BINS])
-        counts = np.bincount(np.searchsorted(lowers, self.change[self._both], side="right") - 1, minlength=len(CHANGE_BINS))
+        which = np.maximum(np.searchsorted(lowers, self.change[self._both], side="right") - 1, 0)  # the first bin has no floor
+        counts = np.bincount(which, minlength=len(CHANGE_BINS))
         return [(label, int(n)) for (_, label), n in zip(CHANGE_BINS, counts)]
 
     def referrals(self) -> list[tuple[str, int, int]]:

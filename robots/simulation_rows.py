@@ -19,13 +19,15 @@ import numpy as np
 from robots.rules import batch
 from robots.rules.agencies import AGENCIES
 from robots.rules.case import Case
+from robots.rules.engine import RULES_VERSION
 
 # The digest of the recorded decision, after the features: granted (0/1), the amount granted, whether a
 # calculation was made (0/1), its deficit, the reasons (batch.BIT), adults and children by role (-1: unknown).
 DIGEST = ("granted", "amount", "made", "deficit", "reasons", "adults", "children")
 WIDTH = batch.WIDTH + len(DIGEST)
-# What the columns mean: a row packed under another layout is made again from the recorded inputs.
-LAYOUT = hashlib.sha256("|".join((*batch.LINE_KEYS, *batch.COST_KINDS, *batch.CODES, *AGENCIES, *DIGEST)).encode()).hexdigest()[:16]
+# What the columns mean and the rules that filled them (a changed rule may parse, count or check otherwise):
+# a row packed under another layout is made again from the recorded inputs.
+LAYOUT = hashlib.sha256("|".join((RULES_VERSION, *batch.COLUMNS, *batch.CODES, *AGENCIES, *DIGEST)).encode()).hexdigest()[:16]
 
 
 def household(application: dict) -> tuple[int, int]:

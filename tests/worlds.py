@@ -46,7 +46,8 @@ class World:
     @property
     def env(self) -> dict:
         """What a worker process needs to find this world."""
-        return os.environ | SIGN_IN | {"CASEBOT_SSBTEK_URL": self.gateway.url, "CASEBOT_CASESYSTEM_URL": self.cases.url,
+        outside = {k: v for k, v in os.environ.items() if k != "CASEBOT_LOG_DIR"}  # the world's config says where its logs go
+        return outside | SIGN_IN | {"CASEBOT_SSBTEK_URL": self.gateway.url, "CASEBOT_CASESYSTEM_URL": self.cases.url,
                              "CASEBOT_DATABASE_URL": self.database_url, "CASEBOT_CONFIG_DIR": str(self.config_dir)}
 
     def worker(self, database_url: str | None = None, **changes: dict) -> Worker:

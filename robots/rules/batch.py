@@ -141,8 +141,12 @@ def row(case: Case) -> list[int]:
             left_out, child_year, mismatch, unavailable_adult, unavailable_child, int(no_answer), case.assets, fixed]
 
 
+# What each place of a row holds, in order (`row` and `from_rows` follow it).
+COLUMNS = ("valid", *(f"line:{k}" for k in LINE_KEYS), "persons", "dwelling", "adults", *(f"cost:{k}" for k in COST_KINDS), "income",
+           "left_out", "child_year", "mismatch", "unavailable_adult", "unavailable_child", "no_answer", "assets", "fixed")
 INVALID = [0, *[0] * len(LINE_KEYS), 1, 1, 1, *[0] * len(COST_KINDS), 0, 0, 0, -1, 0, 0, 0, 0, BIT["INVALID_APPLICATION"]]
-WIDTH = len(INVALID)
+WIDTH = len(COLUMNS)
+assert len(INVALID) == WIDTH
 
 
 def features(period: str, cases: list[Case | None]) -> Features:

@@ -51,7 +51,8 @@ class WorkItem(Base):
     """One application for one period, from the case system to a written decision or a caseworker."""
 
     __tablename__ = "work_items"
-    # The month's decisions read from the index alone (a simulation reads 100 000 of them, not their JSON).
+    # A month's decisions found by the index, not by reading each item's JSON (SQLite answers from the index
+    # alone): a simulation reads 100 000 of them.
     __table_args__ = (UniqueConstraint("application_id", "period", name="work_items_application_period"),
                       Index("ix_work_items_month", "period", "outcome", "application_id"))
 
