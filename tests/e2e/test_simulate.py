@@ -6,6 +6,7 @@ import re
 import subprocess
 import sys
 
+import pytest
 from sqlalchemy import delete, select, update
 
 from robots.decide import decide
@@ -83,7 +84,9 @@ def test_a_raised_rent_ceiling_refers_fewer_for_their_rent_and_its_cost_is_a_per
     worker.close()
 
 
-def test_each_decision_keeps_its_row_and_a_month_without_rows_is_read_from_its_recorded_inputs(world, tmp_path, monkeypatch):
+@pytest.mark.parametrize("store", ["world", "postgres_world"])
+def test_each_decision_keeps_its_row_and_a_month_without_rows_is_read_from_its_recorded_inputs(store, tmp_path, monkeypatch, request):
+    world = request.getfixturevalue(store)
     world.seed(40, seed=5)
     worker = world.worker()
     run_until_done(world, worker)
