@@ -31,14 +31,20 @@ from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
+from sqlalchemy import select
 
 from robots import simulation_rows
 from robots.config import load_parameters
 from robots.config.parameters import load_norms, load_policies
-from robots.replay import CannotReplay, redecide_period
-from robots.rules import batch
+from robots.contract.limits import MAX_BODY_BYTES, MAX_DEPTH, MAX_INT_DIGITS
+from robots.contract.safe_json import load_json
+from robots.contract.validate import PERIOD, application_problems
+from robots.decide import decide, now, register_answers
+from robots.replay import CannotReplay, redecide_period, robots_decision
+from robots.rules import batch, parse_case
 from robots.rules.parameters import Parameters
-from robots.store import Store
+from robots.store import SimulationRow, Store, WorkItem
+from robots.store.queue import latest_answers
 
 # Bins of the change in a household's monthly entitlement, kronor: (lower bound inclusive, label).
 CHANGE_BINS = ((-10**9, "under −1 000"), (-1000, "−1 000 – −501"), (-500, "−500 – −1"), (0, "0"), (1, "1 – 500"),
@@ -48,7 +54,6 @@ CHANGE_BINS = ((-10**9, "under −1 000"), (-1000, "−1 000 – −501"), (-500
 @dataclass(slots=True)
 class Household:
     """One application's month, as recorded and as under the alternative parameters."""
-
     pseudonym: str
     household_type: str
     before_outcome: str
@@ -70,7 +75,6 @@ class Household:
 @dataclass
 class Side:
     """One side of the comparison (as recorded, or under the alternative), a household a row."""
-
     granted: np.ndarray  # bool: the robot granted (else it referred)
     amount: np.ndarray  # what it granted (0 for a referral)
     made: np.ndarray  # bool: a calculation was made
@@ -263,8 +267,6 @@ def simulate(store: Store, period: str, params: Parameters, alternative: str) ->
 
 def simulate_per_case(store: Store, period: str, params: Parameters, alternative: str) -> Simulation:
     """The same, one decision at a time through the engine (robots/replay.py): the reference the batch equals."""
-    from robots.store import WorkItem
-
     rows, not_rerun = [], []
     for application_id, recorded, again in redecide_period(store, period, params):
         if isinstance(again, CannotReplay):
@@ -272,8 +274,6 @@ def simulate_per_case(store: Store, period: str, params: Parameters, alternative
             continue
         rows.append((application_id, recorded, again))
     with store.sessions() as session:
-        from sqlalchemy import select
-
         applications = dict(session.execute(select(WorkItem.application_id, WorkItem.application).where(WorkItem.period == period)).all())
     return Simulation.of_decisions(period, alternative, [(a, applications[a] or {}, r, g) for a, r, g in rows], not_rerun=not_rerun)
 
@@ -281,10 +281,6 @@ def simulate_per_case(store: Store, period: str, params: Parameters, alternative
 def _recorded_rows(store: Store, period: str) -> tuple[list[str], np.ndarray] | None:
     """(application ids, rows) of every recorded decision of the period, in one query; the rows the decide
     bot did not keep are made from the recorded inputs. None when a decision cannot be put in a row."""
-    from sqlalchemy import select
-
-    from robots.store import SimulationRow, WorkItem
-
     with store.sessions() as session:
         # Core rows, not the ORM's: a month is 100 000 of them. ix_work_items_month serves the items.
         found = session.connection().execute(
@@ -303,14 +299,6 @@ def _rows_from_inputs(session, period: str, item_ids: list[int]) -> dict[int, by
     """Rows for recorded decisions without one, made from their recorded inputs as the decide bot makes them.
     Stored inputs were checked against the contract at intake: an application that broke it was referred with
     INVALID_APPLICATION and is again; the others are parsed, not validated again."""
-    from sqlalchemy import select
-
-    from robots.decide import register_answers
-    from robots.replay import robots_decision
-    from robots.rules import parse_case
-    from robots.store import WorkItem
-    from robots.store.queue import latest_answers
-
     made = {}
     for start in range(0, len(item_ids), 1000):
         items = list(session.scalars(select(WorkItem).where(WorkItem.id.in_(item_ids[start:start + 1000]))))
@@ -331,9 +319,6 @@ def read_input(path: Path, period: str | None) -> list[tuple[str, dict, list]]:
     """(application id, application, register answers) of each line of a JSON Lines file of the month (or of
     every month when `period` is None): one object a line, {"application": {…}, "registry": [answers …]}.
     A line that is no such object stops the run with its line number, before anything is reported."""
-    from robots.contract.limits import MAX_BODY_BYTES, MAX_DEPTH, MAX_INT_DIGITS
-    from robots.contract.safe_json import load_json
-
     entries = []
     with open(path, encoding="utf-8") as lines:
         for number, line in enumerate(lines, 1):
@@ -364,8 +349,6 @@ def simulate_entries(entries: list[tuple[str, dict, list]], period: str, before:
     would decide them: each checked against the contract (one that breaks it is referred, INVALID_APPLICATION),
     parsed once into a row of features and decided on columns; one at a time through the engine when a month
     has no norm table or policy on either side (what the engine then refers is its own to say)."""
-    from robots.contract.validate import PERIOD
-
     months = [a.get("period") if isinstance(a.get("period"), str) and PERIOD.fullmatch(a.get("period")) else None for _, a, _ in entries]
     if any(None in params.for_period(m) for m in set(months) - {None} for params in (before, after)):
         return _decided_entries(entries, period, before, after, alternative)
@@ -379,10 +362,6 @@ def simulate_entries(entries: list[tuple[str, dict, list]], period: str, before:
 
 def _input_row(application: dict, answers: list) -> list[int]:
     """The features of an application as filed (batch.INVALID when it breaks the contract), and its household."""
-    from robots.contract.validate import application_problems
-    from robots.decide import register_answers
-    from robots.rules import parse_case
-
     if application_problems(application):
         return [*batch.INVALID, *simulation_rows.household(application)]
     case = parse_case(application, register_answers(answers, application["period"]))
@@ -404,8 +383,6 @@ def _by_month(features: np.ndarray, by_month: dict[str | None, list[int]], param
 
 def _decided_entries(entries: list[tuple[str, dict, list]], period: str, before: Parameters, after: Parameters, alternative: str) -> Simulation:
     """The same through the engine, one application at a time."""
-    from robots.decide import decide, now
-
     decided_at = now()
     return Simulation.of_decisions(period, alternative, [
         (application_id, application, decide(application, answers, before, decided_at=decided_at), decide(application, answers, after, decided_at=decided_at))
