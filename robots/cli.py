@@ -601,7 +601,10 @@ def simulate(period: str | None, input_file: Path | None, norms: Path | None, po
     click.echo(terminal(sim))
     out = out or exports_dir() / f"simulate-{period or input_file.stem}-{datetime.now():%Y%m%dT%H%M%S}"
     out.mkdir(parents=True, exist_ok=True)
-    click.echo(f"\nreport: {write_html(sim, out / 'report.html')}\n        {write_xlsx(sim, out / 'report.xlsx')}")
+    click.echo(f"\nreport: {write_html(sim, out / 'report.html')}")
+    if len(sim) > 20_000:  # openpyxl writes about 7 000 households a second
+        click.echo(f"        writing report.xlsx, a row for each of the {len(sim):,} households …")
+    click.echo(f"        {write_xlsx(sim, out / 'report.xlsx')}")
 
 
 @audit.command("replay")

@@ -185,21 +185,22 @@ class Simulation:
         return Household(pseudonym(self.application_ids[i]), type_label(int(self.adults[i]), int(self.children[i])),
                          "granted" if b.granted[i] else "referred", "granted" if a.granted[i] else "referred",
                          int(b.entitlement[i]) if b.made[i] else None, int(a.entitlement[i]) if a.made[i] else None,
-                         int(b.amount[i]), int(a.amount[i]), self._codes(b.reasons[i]), self._codes(a.reasons[i]))
+                         int(b.amount[i]), int(a.amount[i]), self.codes_of(b.reasons[i]), self.codes_of(a.reasons[i]))
 
     @property
     def households(self) -> list[Household]:
         return [self.household(i) for i in range(len(self))]
 
-    def most_affected(self, n: int = 10) -> list[Household]:
+    def most_affected(self, n: int = 10) -> list[int]:
+        """The households whose entitlement changes most (by index), ties by pseudonym."""
         size = np.abs(self.change)
         if not size.any():
             return []
         least = np.sort(size[size > 0])[-min(n, int((size > 0).sum()))]  # ties at the cut are ordered by pseudonym
-        candidates = [self.household(i) for i in np.flatnonzero(size >= least)]
-        return sorted(candidates, key=lambda h: (-abs(h.change), h.pseudonym))[:n]
+        return sorted(np.flatnonzero(size >= least).tolist(), key=lambda i: (-int(size[i]), pseudonym(self.application_ids[i])))[:n]
 
-    def _codes(self, bits) -> tuple[str, ...]:
+    def codes_of(self, bits) -> tuple[str, ...]:
+        """The reason codes of a household's reason bits, sorted."""
         bits = int(bits)
         return tuple(sorted(code for i, code in enumerate(self.codes) if bits >> i & 1))
 

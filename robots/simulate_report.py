@@ -7,10 +7,11 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from robots.rules.reasons import kr
-from robots.simulate import Simulation
+from robots.simulate import Simulation, pseudonym, type_label
 
 
 def _signed(n: int) -> str:
@@ -48,7 +49,7 @@ def terminal(sim: Simulation) -> str:
     return "\n".join(lines)
 
 
-def frames(sim: Simulation) -> dict[str, pd.DataFrame]:
+def frames(sim: Simulation, households: bool = True) -> dict[str, pd.DataFrame]:
     t = sim.totals()
     summary = pd.DataFrame([
         ("Hushåll", t["households"], t["households"], 0),
@@ -58,16 +59,30 @@ def frames(sim: Simulation) -> dict[str, pd.DataFrame]:
         ("Bifall", t["grants_before"], t["grants_after"], t["grants_after"] - t["grants_before"]),
         ("Till handläggare", t["referred_before"], t["referred_after"], t["referred_after"] - t["referred_before"]),
     ], columns=["", "Robotens beslut", "Simulerat", "Förändring"])
-    households = pd.DataFrame([{
-        "Hushåll": h.pseudonym, "Typ": h.household_type, "Beslut": h.before_outcome, "Beslut (simulerat)": h.after_outcome,
-        "Beräknat (kr)": h.before_entitlement, "Beräknat, simulerat (kr)": h.after_entitlement, "Förändring (kr)": h.change,
-        "Beviljat (kr)": h.before_granted, "Beviljat, simulerat (kr)": h.after_granted,
-        "Skäl": ", ".join(h.before_reasons), "Skäl (simulerat)": ", ".join(h.after_reasons),
-    } for h in sim.households])
+    table = {"Hushåll": household_table(sim)} if households else {}
     referrals = pd.DataFrame(sim.referrals(), columns=["Skäl", "Robotens beslut", "Simulerat"])
     types = pd.DataFrame(sim.household_types(), columns=["Hushållstyp", "Hushåll", "Förändring totalt (kr)", "Förändring i snitt (kr)"])
     histogram = pd.DataFrame(sim.histogram(), columns=["Förändring per månad (kr)", "Hushåll"])
-    return {"Sammanfattning": summary, "Hushåll": households, "Skäl": referrals, "Hushållstyper": types, "Fördelning": histogram}
+    return {"Sammanfattning": summary, **table, "Skäl": referrals, "Hushållstyper": types, "Fördelning": histogram}
+
+
+def household_table(sim: Simulation, which: list[int] | None = None) -> pd.DataFrame:
+    """One row a household (all, or those of `which`), built from the simulation's columns: a month is 100 000."""
+    rows = np.arange(len(sim)) if which is None else np.asarray(which, dtype=np.int64)
+    b, a = sim.before, sim.after
+    both = b.made[rows] & a.made[rows]
+    types = {kind: type_label(*kind) for kind in set(zip(sim.adults[rows].tolist(), sim.children[rows].tolist()))}
+    reasons = {bits: ", ".join(sim.codes_of(bits)) for bits in set(b.reasons[rows].tolist()) | set(a.reasons[rows].tolist())}
+    return pd.DataFrame({
+        "Hushåll": [pseudonym(sim.application_ids[i]) for i in rows.tolist()],
+        "Typ": [types[kind] for kind in zip(sim.adults[rows].tolist(), sim.children[rows].tolist())],
+        "Beslut": np.where(b.granted[rows], "granted", "referred"), "Beslut (simulerat)": np.where(a.granted[rows], "granted", "referred"),
+        "Beräknat (kr)": pd.arrays.IntegerArray(b.entitlement[rows], ~b.made[rows]),
+        "Beräknat, simulerat (kr)": pd.arrays.IntegerArray(a.entitlement[rows], ~a.made[rows]),
+        "Förändring (kr)": pd.arrays.IntegerArray(sim.change[rows], ~both),
+        "Beviljat (kr)": b.amount[rows], "Beviljat, simulerat (kr)": a.amount[rows],
+        "Skäl": [reasons[bits] for bits in b.reasons[rows].tolist()], "Skäl (simulerat)": [reasons[bits] for bits in a.reasons[rows].tolist()],
+    })
 
 
 def write_xlsx(sim: Simulation, path: Path) -> Path:
@@ -107,7 +122,7 @@ def _table(frame: pd.DataFrame) -> str:
 
 def write_html(sim: Simulation, path: Path) -> Path:
     t = sim.totals()
-    f = frames(sim)
+    f = frames(sim, households=False)
     histogram = _bars([(label, [n]) for label, n in sim.histogram()], ["hushåll"], ["#2d4a6b"])
     drift = (f" Med dagens parametrar beslutas redan {sim.drift} hushåll annorlunda än robotens beslut: den delen av "
              "förändringen kommer inte från alternativet." if sim.drift else "")
@@ -131,7 +146,7 @@ Till handläggare: {t['referred_before']} → {t['referred_after']}.</p>
 <h2>Förändring per hushåll och månad</h2>{histogram}
 <h2>Till handläggare, efter skäl</h2>{referrals}{_table(f["Skäl"])}
 <h2>Hushållstyper</h2>{_table(f["Hushållstyper"])}
-<h2>Mest påverkade hushåll</h2>{_table(f["Hushåll"].set_index("Hushåll").loc[[h.pseudonym for h in sim.most_affected()]].reset_index())}
+<h2>Mest påverkade hushåll</h2>{_table(household_table(sim, sim.most_affected()))}
 <p class="note">Hushållen anges med pseudonym (en kontrollsumma av ärendenumret), aldrig med personnummer.
 Beräknat bistånd är underskottet enligt beräkningen (behov minus räknade inkomster, aldrig under noll),
 vare sig roboten beviljade det eller lämnade ärendet till en handläggare.</p>

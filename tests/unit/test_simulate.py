@@ -1,9 +1,11 @@
 """The what-if's own arithmetic (robots/simulate.py): entitlement, change bins, referrals, household types,
 pseudonyms."""
 
+import pandas as pd
 import pytest
 
 from robots.simulate import Simulation, household_type, pseudonym
+from robots.simulate_report import household_table
 
 ONE_ADULT = {"household": {"members": [{"role": "applicant"}]}}
 
@@ -66,8 +68,17 @@ def test_household_types_and_the_most_affected_are_those_whose_entitlement_chang
         ("EB-4", {}, decision("referred", reasons=["INVALID_APPLICATION"]), decision("referred", reasons=["INVALID_APPLICATION"])),
     ])
     assert sim.household_types() == [("1 vuxen, 2 barn", 2, 900, 450), ("1 vuxen", 1, 100, 100)]
-    assert [h.pseudonym for h in sim.most_affected(5)] == [pseudonym("EB-2"), pseudonym("EB-1")]
+    assert [sim.household(i).pseudonym for i in sim.most_affected(5)] == [pseudonym("EB-2"), pseudonym("EB-1")]
     assert sim.household(3).household_type == "okänd"
+
+    # the report's table, built from the columns, says what each household says
+    table = household_table(sim).to_dict("records")
+    for h, row in zip(sim.households, table):
+        assert (row["Hushåll"], row["Typ"], row["Beslut"], row["Beslut (simulerat)"], row["Beviljat (kr)"], row["Skäl (simulerat)"]) == (
+            h.pseudonym, h.household_type, h.before_outcome, h.after_outcome, h.before_granted, ", ".join(h.after_reasons))
+        assert (None if row["Förändring (kr)"] is pd.NA else row["Förändring (kr)"]) == h.change
+        assert (None if row["Beräknat (kr)"] is pd.NA else row["Beräknat (kr)"]) == h.before_entitlement
+    assert household_table(sim, sim.most_affected(1))["Hushåll"].tolist() == [pseudonym("EB-2")]
 
 
 @pytest.mark.parametrize("roles,expected", [(["applicant"], "1 vuxen"), (["applicant", "partner"], "2 vuxna"),
