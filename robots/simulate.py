@@ -54,6 +54,7 @@ CHANGE_BINS = ((-10**9, "under −1 000"), (-1000, "−1 000 – −501"), (-500
 @dataclass(slots=True)
 class Household:
     """One application's month, as recorded and as under the alternative parameters."""
+
     pseudonym: str
     household_type: str
     before_outcome: str
@@ -75,6 +76,7 @@ class Household:
 @dataclass
 class Side:
     """One side of the comparison (as recorded, or under the alternative), a household a row."""
+
     granted: np.ndarray  # bool: the robot granted (else it referred)
     amount: np.ndarray  # what it granted (0 for a referral)
     made: np.ndarray  # bool: a calculation was made
