@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from functools import lru_cache
 
 from stdnum import luhn
 from stdnum.exceptions import ValidationError as PersonnummerError
@@ -36,8 +35,9 @@ from robots.contract.limits import (
     MAX_REGISTER_ITEMS,
     MAX_STRING_CHARS,
 )
+from robots.contract.typed import plainly_valid
 from robots.rules.parameters import AGENCIES
-from robots.rules.people import age_on_first_of_month, birth_date, normalize
+from robots.rules.people import age_of, birth_date, normalize
 
 MAX_CHILD_AGE = 20
 
@@ -128,7 +128,10 @@ def _inspect(value: dict | list, kronor, *, amounts: frozenset = frozenset(), ma
                 other(child, path + (k,), depth)
 
     def other(child: object, where: tuple, depth: int) -> None:
-        """What is not one of JSON's own types: a subclass of one, or a float."""
+        """What is not one of JSON's own types: a subclass of one (which the schema validator cannot take: a
+        copy of JSON's own types goes to it), or a float."""
+        nonlocal unfit
+        unfit = unfit or not isinstance(child, (float, bool, int))
         if isinstance(child, str):
             text(where, child, where[-1] in FREE_TEXT)
         elif isinstance(child, (dict, list)):
@@ -148,9 +151,10 @@ def _inspect(value: dict | list, kronor, *, amounts: frozenset = frozenset(), ma
 
 
 def _fit(value: object, depth: int) -> object:
-    """A copy the schema validator can take: lone surrogates replaced, anything below MAX_DEPTH cut off."""
+    """A copy the schema validator can take: lone surrogates replaced, anything below MAX_DEPTH cut off,
+    subclasses of str, dict and list made plain."""
     if isinstance(value, str):
-        return _SURROGATE.sub("\ufffd", value)
+        return _SURROGATE.sub("\ufffd", str(value))
     if isinstance(value, (dict, list)) and depth > MAX_DEPTH:
         return None
     if isinstance(value, dict):
@@ -182,25 +186,24 @@ def _bounded(problems: list[str]) -> list[str]:
     return lines
 
 
-_DOUBLED = tuple(sum(divmod(2 * d, 10)) for d in range(10))  # Luhn: a doubled digit's digit sum
+_DOUBLED = str.maketrans("0123456789", "0246813579")  # Luhn: a doubled digit's digit sum
 
 
 def _plainly_valid(digits: str) -> bool:
     """The common case, fast: 12 digits whose check digit (Luhn over the last ten) and date of birth hold
     (a samordningsnummer's day is the day plus 60). False sends the number to stdnum, which says what is wrong;
     tests/unit/test_validation.py holds the two to the same verdict."""
-    d = [ord(c) - 48 for c in digits]
-    if (sum(d[3:12:2]) + sum(_DOUBLED[x] for x in d[2:12:2])) % 10:
+    # The digits' code points summed: ten of them add 480, which leaves the sum's last digit as it is.
+    if (sum(digits[2:12:2].translate(_DOUBLED).encode()) + sum(digits[3:12:2].encode())) % 10:
         return False
-    day = d[6] * 10 + d[7]
+    day = int(digits[6:8])
     try:
-        date(d[0] * 1000 + d[1] * 100 + d[2] * 10 + d[3], d[4] * 10 + d[5], day - 60 if day > 60 else day)
+        date(int(digits[:4]), int(digits[4:6]), day - 60 if day > 60 else day)
     except ValueError:
         return False
     return True
 
 
-@lru_cache(maxsize=65536)  # a member is checked at intake and again at decide
 def _personnummer_problem(value: str) -> str | None:
     """Check digit and date of a personnummer in the contract's form (other forms the schema reports)."""
     if not PERSONNUMMER.fullmatch(value):
@@ -249,6 +252,13 @@ def application_problems(application: object) -> list[str]:
     """
     if not isinstance(application, dict):
         return ["the application is not a JSON object"]
+    if plainly_valid("application", application):  # nearly always: the checks no schema makes are all left
+        return _bounded(_semantic_problems(application))
+    return all_problems(application)
+
+
+def all_problems(application: dict) -> list[str]:
+    """application_problems the long way, each check in turn: what the fast path answers for, and is held to."""
     found, fit = _inspect(application, _kronor_in_application)
     found += _schema_errors("application", fit, found)
     return _bounded([f"{_where(path)}: {problem}" for path, problem in found] + _limit_problems(application)
@@ -329,26 +339,27 @@ def _semantic_problems(app: dict) -> list[str]:
     household = app.get("household") if isinstance(app.get("household"), dict) else {}
     members = [m for m in _list(household.get("members")) if isinstance(m, dict)]
     year_month = _period(app)
-    seen: set[str] = set()
+    seen: set[str] = set()  # the members' numbers, each valid; a number found again is not checked again
     for i, m in enumerate(members):
         value = m.get("personnummer")
         if not isinstance(value, str) or not PERSONNUMMER.fullmatch(value):
             continue
-        problem = _personnummer_problem(value)
-        if problem:
+        key = normalize(value)
+        if not _plainly_valid(key) and (problem := _personnummer_problem(value)):
             problems.append(f"household.members.{i}.personnummer: {problem}")
             continue
-        if normalize(value) in seen:
+        if key in seen:
             problems.append(f"household.members.{i}.personnummer: {value[:8]}-****: the same person is listed twice")
-        seen.add(normalize(value))
+        seen.add(key)
         if year_month and m.get("role") == "child":
-            age = age_on_first_of_month(value, *year_month)
+            born = birth_date(key)
+            age = age_of(born, *year_month)
             if age > MAX_CHILD_AGE:
                 problems.append(
                     f"household.members.{i}: a child must be at most {MAX_CHILD_AGE} years old; "
                     f"this one is {age} on the first of the month applied for"
                 )
-            elif birth_date(value)[:2] > year_month:
+            elif born[:2] > year_month:
                 problems.append(f"household.members.{i}: born after the month applied for")
     roles = [m.get("role") for m in members]
     if members and roles.count("applicant") != 1:
@@ -362,14 +373,17 @@ def _semantic_problems(app: dict) -> list[str]:
         value = d.get("personnummer") if isinstance(d, dict) else None
         if not isinstance(value, str):
             continue
+        key = normalize(value)
+        if key in seen and PERSONNUMMER.fullmatch(value):
+            continue
         problem = _personnummer_problem(value)
         if problem:
             problems.append(f"declared_incomes.{i}.personnummer: {problem}")
-        elif seen and normalize(value) not in seen:
+        elif seen and key not in seen:
             problems.append(f"declared_incomes.{i}.personnummer: {value[:8]}-**** is not a member of the household")
     history = app.get("history") if isinstance(app.get("history"), dict) else {}
     for i, value in enumerate(_list(history.get("previous_members"))):
-        if isinstance(value, str) and (problem := _personnummer_problem(value)):
+        if isinstance(value, str) and not (normalize(value) in seen and PERSONNUMMER.fullmatch(value)) and (problem := _personnummer_problem(value)):
             problems.append(f"history.previous_members.{i}: {problem}")
     return problems
 
@@ -385,6 +399,13 @@ def registry_sources(answer: object, period: str) -> tuple[str | None, dict | No
     """
     if not isinstance(answer, dict):
         return None, None, ["a register answer is not a JSON object"]
+    if plainly_valid("registry", answer) and answer["period"] == period and not _withheld_above_gross(answer):
+        return normalize(answer["personnummer"]), answer["sources"], []
+    return all_registry_sources(answer, period)
+
+
+def all_registry_sources(answer: dict, period: str) -> tuple[str | None, dict | None, list[str]]:
+    """registry_sources the long way: what the fast path answers for, and is held to."""
     found, fit = _inspect(answer, lambda path: path[-1] in _REGISTER_AMOUNTS, amounts=_REGISTER_AMOUNTS, max_items=MAX_REGISTER_ITEMS)
     errors = _schema_errors("registry", fit, found)
     if not found and not errors and answer["period"] == period and not _withheld_above_gross(answer):

@@ -37,6 +37,7 @@ LINE_KEYS = PERSONAL_KEYS + tuple(f"lunch:{k}" for k in LUNCH_KEYS)
 _LINE = {k: i for i, k in enumerate(LINE_KEYS)}
 COST_KINDS = STATUTORY_COSTS + OTHER_ACCEPTABLE_COSTS
 _AGENCY_BIT = {a: 1 << i for i, a in enumerate(AGENCIES)}
+_ALL_AGENCIES = sum(_AGENCY_BIT.values())
 CODES = tuple(ORDER)  # reason codes by bit
 BIT = {code: 1 << i for i, code in enumerate(CODES)}
 
@@ -90,7 +91,7 @@ def row(case: Case) -> list[int]:
         if m.answered is None or m.failed is None:
             no_answer = True
             continue
-        bits = sum(bit for a, bit in _AGENCY_BIT.items() if a in m.failed or a not in m.answered)
+        bits = _ALL_AGENCIES & ~sum(_AGENCY_BIT.get(a, 0) for a in m.answered)  # failed or not asked: not answered
         if m.is_adult:
             unavailable_adult |= bits
         else:

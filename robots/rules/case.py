@@ -95,15 +95,19 @@ def parse_case(application: dict, answers: dict[str, dict], granted_elsewhere: d
         sources = answers.get(key)
         answered = failed = None
         if sources is not None:
-            answered = {a: answer for a, answer in sources.items() if answer["status"] == "ok"}
-            failed = {a: answer.get("kind", "agency") for a, answer in sources.items() if answer["status"] != "ok"}
+            answered, failed = {}, {}
+            for a, answer in sources.items():
+                if answer["status"] == "ok":
+                    answered[a] = answer
+                else:
+                    failed[a] = answer.get("kind", "agency")
         skv = answered.get("SKV") if answered else None
         members.append(Member(
             m["personnummer"], key, m["role"], age_on_first_of_month(key, year, month),
             m.get("lunch_outside_home", False), m.get("in_school", True), m["role"] != "child",
             declared.get(key, {}), answered, failed, register_income(answered),
             skv.get("address_id") if skv else None,
-            frozenset(normalize(p) for p in skv.get("registered_at_address", ())) if skv else None,
+            frozenset(map(normalize, skv.get("registered_at_address", ()))) if skv else None,
         ))
     history = application.get("history") or {}
     previous = history.get("previous_members")
@@ -125,6 +129,6 @@ def parse_case(application: dict, answers: dict[str, dict], granted_elsewhere: d
         jobbstimulans_since=history.get("jobbstimulans_since"),
         child_earnings_this_year={normalize(k): v for k, v in (history.get("child_earnings_this_year") or {}).items()},
         previous_rent=history.get("previous_rent"),
-        previous_members=frozenset(normalize(p) for p in previous) if previous is not None else None,
+        previous_members=frozenset(map(normalize, previous)) if previous is not None else None,
         granted_elsewhere=granted_elsewhere or {},
     )

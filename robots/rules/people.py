@@ -17,5 +17,9 @@ def birth_date(personnummer: str) -> tuple[int, int, int]:
 
 def age_on_first_of_month(personnummer: str, year: int, month: int) -> int:
     """Age in whole years on the first day of the month applied for (a birthday on the 1st counts)."""
-    by, bm, bd = birth_date(personnummer)
-    return year - by - ((month, 1) < (bm, bd))
+    return age_of(birth_date(personnummer), year, month)
+
+
+def age_of(born: tuple[int, int, int], year: int, month: int) -> int:
+    """The same from the date of birth (birth_date's)."""
+    return year - born[0] - ((month, 1) < born[1:])
