@@ -10,6 +10,8 @@ Figures (households a second):
 - raw contract JSON with validation: the applications and register answers as a file gives them (parsed
   JSON), each checked against the contract, parsed once and decided on columns under today's and the
   alternative parameters: `casebot simulate --input`'s `simulate_entries` (target 10 000);
+- the same from the text of a JSON Lines file, as `casebot simulate --input` reads it (`simulate_file`: each
+  line parsed by robots.contract.safe_json first);
 - the contract check alone (`application_problems` and `register_answers`: what "validation" costs);
 - the same one decision at a time, as the pipeline decides (`robots.decide`, which also writes each decision's
   reasons, calculation and legal grounds);
@@ -46,7 +48,7 @@ from robots.contract.validate import application_problems  # noqa: E402
 from robots.decide import decided_case, register_answers  # noqa: E402
 from robots.rules import batch, evaluate, parse_case  # noqa: E402
 from robots.rules.parameters import Parameters  # noqa: E402
-from robots.simulate import Side, simulate, simulate_entries  # noqa: E402
+from robots.simulate import Side, simulate, simulate_entries, simulate_file  # noqa: E402
 from robots.store import SimulationRow, WorkItem, open_store  # noqa: E402
 from robots.synthetic import MUTATIONS, case_for  # noqa: E402
 
@@ -102,6 +104,13 @@ def main() -> int:
     started = time.perf_counter()
     from_input = simulate_entries([(a["application_id"], a, r) for a, r in households], PERIOD, params, alternative, "rent ceilings +1 000 kr")
     validated_s = time.perf_counter() - started
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "households.jsonl"
+        with open(path, "w", encoding="utf-8") as out:
+            out.writelines(json.dumps({"application": a, "registry": r}, ensure_ascii=False) + "\n" for a, r in households)
+        started = time.perf_counter()
+        simulate_file(path, PERIOD, params, alternative, "rent ceilings +1 000 kr")
+        file_s = time.perf_counter() - started
     started = time.perf_counter()
     for a, r in households:
         application_problems(a)
@@ -155,12 +164,13 @@ def main() -> int:
     differ += int(np.logical_or.reduce([x != y for x, y in zip(engine.said() + (engine.entitlement,), from_input.before.said() + (from_input.before.entitlement,))]).sum())
 
     n = len(households)
-    figures = {"households": n, "validated_per_s": rate(n, validated_s), "checked_per_s": rate(n, checked_s), "decided_per_s": rate(n, decided_s),
+    figures = {"households": n, "validated_per_s": rate(n, validated_s), "file_per_s": rate(n, file_s), "checked_per_s": rate(n, checked_s), "decided_per_s": rate(n, decided_s),
                "engine_per_s": rate(len(parsed), engine_s),
                "features_per_s": rate(n, features_s), "batch_per_s": rate(n, batch_s), "simulation_per_s": rate(n, recorded_s),
                "differ": differ, "raised_ceiling": recorded.totals()}
     base = json.loads(args.baseline.read_text()) if args.baseline else None
     names = (("validated_per_s", "raw contract JSON with validation, on columns"),
+             ("file_per_s", "the same from a JSON Lines file (--input)"),
              ("checked_per_s", "the contract check alone"), ("decided_per_s", "raw contract JSON with validation, decide()"), ("engine_per_s", "per-case engine, parsed cases"),
              ("features_per_s", "into columns, once (parse + features)"), ("batch_per_s", "batch calculation on columns"),
              ("simulation_per_s", "simulation of the recorded month, from the store"))

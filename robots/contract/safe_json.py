@@ -48,9 +48,28 @@ def _scanner(max_int_digits: int) -> re.Pattern:
     )
 
 
-@cache
-def _long_digits(max_int_digits: int) -> re.Pattern:
-    return re.compile(f"[0-9]{{{max_int_digits + 1},}}")
+_STRING = re.compile(rb'"[^"\\]*(?:\\[\s\S][^"\\]*)*"?')  # as the scan skips one
+_NOT_QUOTES_OR_BRACKETS = bytes(b for b in range(256) if b not in b'"[]{}')
+_ROUND = bytes.maketrans(b"[{]}", b"(())")
+_DIGITS_AS_ZERO = bytes.maketrans(bytes(range(256)), bytes(48 if 48 <= b <= 57 else 32 for b in range(256)))
+
+
+def _may_nest_deeper(data: bytes, max_depth: int) -> bool:
+    """False when the JSON plainly nests no deeper than max_depth: its brackets outside strings, balanced,
+    emptied of innermost pairs level by level, all in C. True sends it to the scan, which finds where."""
+    if b"\\" in data:  # strings with escapes: skipped as the scan skips them
+        marks = _STRING.sub(b"", data).translate(None, _NOT_QUOTES_OR_BRACKETS)
+    else:  # all but quotes and brackets gone, then the strings: pairs of quotes side by side first (any two,
+        # which keeps every bracket on its side), what is inside the others by splitting
+        marks = data.translate(None, _NOT_QUOTES_OR_BRACKETS).replace(b'""', b"")
+        if b'"' in marks:
+            marks = b"".join(marks.split(b'"')[::2])  # an unterminated string is left out whole
+    brackets = marks.translate(_ROUND)
+    for _ in range(max_depth):
+        if b"()" not in brackets:
+            break
+        brackets = brackets.replace(b"()", b"")
+    return bool(brackets)
 
 
 def _where(text: str, pos: int) -> str:
@@ -108,14 +127,22 @@ def load_json(data: bytes | str, *, max_bytes: int, max_depth: int, max_int_digi
             raise UnsafeJSON(f"not UTF-8 text (an invalid byte at offset {e.start})") from None
     else:
         text = data
-        if len(text) > max_bytes or len(text.encode("utf-8", "surrogatepass")) > max_bytes:
+        if len(text) > max_bytes:
             raise TooLarge(f"too large: more than {max_bytes} bytes ({_human(max_bytes)})")
-        if m := _SURROGATE.search(text):
-            raise UnsafeJSON(f"holds a lone surrogate, which is no character ({_where(text, m.start())})")
+        try:
+            data = text.encode("utf-8")
+        except UnicodeEncodeError as e:  # only a lone surrogate cannot be encoded
+            if len(text.encode("utf-8", "surrogatepass")) > max_bytes:
+                raise TooLarge(f"too large: more than {max_bytes} bytes ({_human(max_bytes)})") from None
+            raise UnsafeJSON(f"holds a lone surrogate, which is no character ({_where(text, e.start)})") from None
+        if len(data) > max_bytes:
+            raise TooLarge(f"too large: more than {max_bytes} bytes ({_human(max_bytes)})")
     text = text.removeprefix("\ufeff")  # a byte-order mark, as some editors write one
-    # The scan only when it can find something: most bodies have few brackets and no long run of digits.
-    long_digits = _long_digits(max_int_digits).search(text) is not None
-    if long_digits or text.count("[") + text.count("{") > max_depth:
+    # The scan only when it can find something: most bodies have no long run of digits, and nest plainly less
+    # deep than the limit (which a count of brackets, then their pairs, tells many times faster). Both looked
+    # for in the UTF-8 bytes, where no byte of a multi-byte character is an ASCII digit or bracket.
+    long_digits = b"0" * (max_int_digits + 1) in data.translate(_DIGITS_AS_ZERO)
+    if long_digits or (data.count(b"[") + data.count(b"{") > max_depth and _may_nest_deeper(data, max_depth)):
         _scan(text, max_depth, max_int_digits)
 
     def integer(literal: str) -> int:

@@ -4,9 +4,17 @@ it can cost time or memory, or become a value Python would make of it (a huge in
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from robots.contract.limits import MAX_BODY_BYTES, MAX_DEPTH, MAX_INT_DIGITS
-from robots.contract.safe_json import TooLarge, UnsafeJSON, load_json
+from robots.contract.safe_json import (
+    TooLarge,
+    UnsafeJSON,
+    _may_nest_deeper,
+    _scan,
+    load_json,
+)
 
 LIMITS = {"max_bytes": MAX_BODY_BYTES, "max_depth": MAX_DEPTH, "max_int_digits": MAX_INT_DIGITS}
 
@@ -78,3 +86,11 @@ def test_pairs_of_surrogates_and_a_byte_order_mark_are_fine():
 def test_a_string_already_decoded_is_checked_the_same():
     assert "lone surrogate" in refusal('"\ud800"')
     assert load_json('{"a": [1, 2]}', **LIMITS) == {"a": [1, 2]}
+
+
+@settings(max_examples=2000, deadline=None, derandomize=True)
+@given(st.text(alphabet='[]{}"\\a,:', max_size=60), st.integers(1, 6))
+def test_the_quick_look_at_nesting_never_lets_through_what_the_scan_refuses(text, depth):
+    """_may_nest_deeper's False spares the scan: only where the scan, which finds where, finds nothing."""
+    if not _may_nest_deeper(text.encode(), depth):
+        _scan(text, depth, MAX_INT_DIGITS)
