@@ -38,6 +38,8 @@ MAX_STRING_CHARS = 4000  # characters in any one string (the contract's longest,
 FREE_TEXT = frozenset({"message", "note", "description", "error"})  # fields whose strings may hold line
 #                     breaks and tabs (\n, \r, \t); no string may hold another control character (U+0000-001F,
 #                     U+007F-009F), a bidirectional override or isolate (U+202A-202E, U+2066-2069) or a lone surrogate
+NOT_TEXT = "\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"  # those characters, as a regex class's ranges
+NOT_FREE_TEXT = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"  # the same but \t \n \r
 
 # --- a register answer's content --------------------------------------------------------------------
 MAX_REGISTER_ITEMS = 100  # entries in any list of one agency's part (payments, pay, vehicles, addresses)

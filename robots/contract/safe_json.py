@@ -37,18 +37,17 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # the only way a lone surrogate gets into valid UTF-8 JSON
 
 
+_A_STRING = r'"[^"\\]*(?:\\[\s\S][^"\\]*)*"?'  # a string, escapes and all, even unterminated
+
+
 @cache
 def _scanner(max_int_digits: int) -> re.Pattern:
     """What the depth scan stops at: a string (skipped whole, even unterminated), a bracket, or an
     integer part longer than allowed (not a fraction's or an exponent's digits, not a float's)."""
-    return re.compile(
-        r'"[^"\\]*(?:\\[\s\S][^"\\]*)*"?'
-        r"|[\[\]{}]"
-        rf"|(?<![\w.+\-])-?[0-9]{{{max_int_digits + 1},}}(?![0-9.eE])"
-    )
+    return re.compile(_A_STRING + r"|[\[\]{}]" + rf"|(?<![\w.+\-])-?[0-9]{{{max_int_digits + 1},}}(?![0-9.eE])")
 
 
-_STRING = re.compile(rb'"[^"\\]*(?:\\[\s\S][^"\\]*)*"?')  # as the scan skips one
+_STRING = re.compile(_A_STRING.encode())  # as the scan skips one
 _NOT_QUOTES_OR_BRACKETS = bytes(b for b in range(256) if b not in b'"[]{}')
 _ROUND = bytes.maketrans(b"[{]}", b"(())")
 _DIGITS_AS_ZERO = bytes.maketrans(bytes(range(256)), bytes(48 if 48 <= b <= 57 else 32 for b in range(256)))

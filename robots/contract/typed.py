@@ -36,12 +36,13 @@ from robots.contract.limits import (
     MAX_OTHER_COSTS,
     MAX_REGISTER_ITEMS,
     MAX_STRING_CHARS,
+    NOT_FREE_TEXT,
+    NOT_TEXT,
 )
 
-# What a string may hold: no C0 or C1 control character, bidirectional override or isolate (free text may
-# hold \t \n \r); a lone surrogate neither msgspec nor jsonschema-rs takes.
-_TEXT = "^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$"
-_FREE_TEXT = "^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$"
+# What a string may hold (limits.py); a lone surrogate neither msgspec nor jsonschema-rs takes.
+_TEXT = f"^[^{NOT_TEXT}]*$"
+_FREE_TEXT = f"^[^{NOT_FREE_TEXT}]*$"
 _LARGEST = 10**MAX_INT_DIGITS - 1
 
 # The most an integer may be, and the most entries a list or map may have, by where it is ("*": any property

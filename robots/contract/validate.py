@@ -34,6 +34,8 @@ from robots.contract.limits import (
     MAX_PROBLEMS,
     MAX_REGISTER_ITEMS,
     MAX_STRING_CHARS,
+    NOT_FREE_TEXT,
+    NOT_TEXT,
 )
 from robots.contract.typed import plainly_valid
 from robots.rules.parameters import AGENCIES
@@ -47,8 +49,8 @@ def _where(path) -> str:
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")  # C0, DEL, C1, bidi overrides and isolates
-_CONTROL_IN_FREE_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")  # \t \n \r allowed
+_CONTROL = re.compile(f"[{NOT_TEXT}]")  # C0, DEL, C1, bidi overrides and isolates
+_CONTROL_IN_FREE_TEXT = re.compile(f"[{NOT_FREE_TEXT}]")  # \t \n \r allowed
 _TOO_MANY_DIGITS = 10**MAX_INT_DIGITS
 _REGISTER_AMOUNTS = frozenset({"amount", "gross", "tax_withheld"})  # kronor in a register answer
 
