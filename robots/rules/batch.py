@@ -15,6 +15,7 @@ Money stays in integers (int64), halves rounded up as the engine rounds them."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -77,7 +78,8 @@ class Features:
 def row(case: Case) -> list[int]:
     """The features of one parsed case, flat (see Features and _columns), as plain integers."""
     lines = [0] * len(LINE_KEYS)
-    partner = any(m.role == "partner" for m in case.members)
+    roles = [m.role for m in case.members]
+    partner = "partner" in roles
     if partner:
         lines[_LINE["adults_sambo"]] += 1
     unavailable_adult = unavailable_child = 0
@@ -91,7 +93,7 @@ def row(case: Case) -> list[int]:
         if m.answered is None or m.failed is None:
             no_answer = True
             continue
-        bits = _ALL_AGENCIES & ~sum(_AGENCY_BIT.get(a, 0) for a in m.answered)  # failed or not asked: not answered
+        bits = _unanswered(tuple(m.answered))  # failed or not asked
         if m.is_adult:
             unavailable_adult |= bits
         else:
@@ -136,10 +138,17 @@ def row(case: Case) -> list[int]:
         fixed |= BIT["RENT_CHANGED"]
     if case.costs.get("other"):
         fixed |= BIT["OTHER_COSTS"]
-    n = len(case.members)
-    adults = sum(1 for m in case.members if m.is_adult)
-    return [1, *lines, n, max(case.dwelling_size or n, n), adults, *(case.costs.get(k) or 0 for k in COST_KINDS), counted,
+    n = len(roles)
+    adults = n - roles.count("child")
+    costs = case.costs
+    return [1, *lines, n, max(case.dwelling_size or n, n), adults, *[costs.get(k) or 0 for k in COST_KINDS], counted,
             left_out, child_year, mismatch, unavailable_adult, unavailable_child, int(no_answer), case.assets, fixed]
+
+
+@lru_cache(maxsize=256)  # the agencies that answered come in a handful of combinations
+def _unanswered(answered: tuple[str, ...]) -> int:
+    """The bits of the agencies not among `answered`."""
+    return _ALL_AGENCIES & ~sum(_AGENCY_BIT.get(a, 0) for a in answered)
 
 
 # What each place of a row holds, in order (`row` and `from_rows` follow it).

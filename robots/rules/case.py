@@ -64,14 +64,13 @@ def register_income(answered: dict[str, dict] | None) -> dict[str, int]:
         return found
     for agency in PAYING:
         answer = answered.get(agency)
-        if answer is not None:
-            for p in answer.get("payments", ()):
+        if answer is not None and (payments := answer.get("payments")):  # most lists are empty: no loop set up
+            for p in payments:
                 found[p["benefit"]] = found.get(p["benefit"], 0) + p["amount"]
     skv = answered.get("SKV")
-    if skv is not None:  # employer-reported pay is gross with the tax withheld beside it: net is counted
-        pay = sum(p["gross"] - p["tax_withheld"] for p in skv.get("employer_reported_pay", ()))
-        if pay:
-            found["salary"] = found.get("salary", 0) + pay
+    if skv is not None and (pay := skv.get("employer_reported_pay")):  # gross with the tax withheld beside it: net is counted
+        if net := sum(p["gross"] - p["tax_withheld"] for p in pay):
+            found["salary"] = found.get("salary", 0) + net
     return found
 
 
@@ -95,12 +94,8 @@ def parse_case(application: dict, answers: dict[str, dict], granted_elsewhere: d
         sources = answers.get(key)
         answered = failed = None
         if sources is not None:
-            answered, failed = {}, {}
-            for a, answer in sources.items():
-                if answer["status"] == "ok":
-                    answered[a] = answer
-                else:
-                    failed[a] = answer.get("kind", "agency")
+            answered = {a: answer for a, answer in sources.items() if answer["status"] == "ok"}
+            failed = {a: answer.get("kind", "agency") for a, answer in sources.items() if answer["status"] != "ok"} if len(answered) < len(sources) else {}
         skv = answered.get("SKV") if answered else None
         members.append(Member(
             m["personnummer"], key, m["role"], age_on_first_of_month(key, year, month),

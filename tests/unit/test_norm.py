@@ -7,6 +7,8 @@ wrong table file fails these tests.
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from robots.rules.case import parse_case
 from robots.rules.norm import household_norm, round_half_up
@@ -110,6 +112,15 @@ def test_age_is_counted_on_the_first_day_of_the_month(born, period, expected_key
 def test_age_of_a_samordningsnummer_takes_60_off_the_day():
     assert age_on_first_of_month("19900375-0006", 2023, 3) == 32  # born 1990-03-15
     assert age_on_first_of_month("19900361-0002", 2023, 3) == 33  # born 1990-03-01
+
+
+@settings(max_examples=2000, deadline=None)
+@given(born=st.dates(date(1900, 1, 1), date(2030, 12, 31)), year=st.integers(1900, 2040), month=st.integers(1, 12),
+       samordningsnummer=st.booleans())
+def test_age_is_the_calendars(born, year, month, samordningsnummer):
+    day = born.day + 60 if samordningsnummer else born.day
+    first = date(year, month, 1)
+    assert age_on_first_of_month(f"{born:%Y%m}{day:02d}-0000", year, month) == first.year - born.year - ((first.month, first.day) < (born.month, born.day))
 
 
 @pytest.mark.parametrize("year", [2021, 2023, 2026])
