@@ -347,6 +347,7 @@ def _semantic_problems(app: dict) -> list[str]:
     members = [m for m in _list(household.get("members")) if isinstance(m, dict)]
     year_month = _period(app)
     seen: set[str] = set()  # the members' numbers, each valid; a number found again is not checked again
+    written: set[str] = set()  # the same as the members wrote them: the same text found again needs no look at all
     for i, m in enumerate(members):
         value = m.get("personnummer")
         if not isinstance(value, str) or not PERSONNUMMER.fullmatch(value):
@@ -358,6 +359,7 @@ def _semantic_problems(app: dict) -> list[str]:
         if key in seen:
             problems.append(f"household.members.{i}.personnummer: {value[:8]}-****: the same person is listed twice")
         seen.add(key)
+        written.add(value)
         if year_month and m.get("role") == "child":
             age = age_on_first_of_month(key, *year_month)
             if age > MAX_CHILD_AGE:
@@ -377,7 +379,7 @@ def _semantic_problems(app: dict) -> list[str]:
         problems.append(f"household.dwelling_size: {size} is fewer than the {len(members)} members applying")
     for i, d in enumerate(_list(app.get("declared_incomes"))):
         value = d.get("personnummer") if isinstance(d, dict) else None
-        if not isinstance(value, str):
+        if not isinstance(value, str) or value in written:
             continue
         key = normalize(value)
         if key in seen and PERSONNUMMER.fullmatch(value):
@@ -389,7 +391,7 @@ def _semantic_problems(app: dict) -> list[str]:
             problems.append(f"declared_incomes.{i}.personnummer: {value[:8]}-**** is not a member of the household")
     history = app.get("history") if isinstance(app.get("history"), dict) else {}
     for i, value in enumerate(_list(history.get("previous_members"))):
-        if isinstance(value, str) and not (normalize(value) in seen and PERSONNUMMER.fullmatch(value)) and (problem := _personnummer_problem(value)):
+        if isinstance(value, str) and value not in written and not (normalize(value) in seen and PERSONNUMMER.fullmatch(value)) and (problem := _personnummer_problem(value)):
             problems.append(f"history.previous_members.{i}: {problem}")
     return problems
 
@@ -447,8 +449,10 @@ def _withheld_above_gross(answer: dict) -> list[str]:
     sources = answer.get("sources")
     skv = sources.get("SKV") if isinstance(sources, dict) else None
     pay = skv.get("employer_reported_pay") if isinstance(skv, dict) and skv.get("status") == "ok" else None
+    if not pay or not isinstance(pay, list):  # most answers: no pay this month
+        return []
     return [
         f"employer_reported_pay.{i}: tax_withheld {p['tax_withheld']} is above gross {p['gross']}"
-        for i, p in enumerate(pay if isinstance(pay, list) else [])
+        for i, p in enumerate(pay)
         if isinstance(p, dict) and isinstance(p.get("gross"), int) and isinstance(p.get("tax_withheld"), int) and p["tax_withheld"] > p["gross"]
     ]
