@@ -346,6 +346,7 @@ def _semantic_problems(app: dict) -> list[str]:
     household = app.get("household") if isinstance(app.get("household"), dict) else {}
     members = [m for m in _list(household.get("members")) if isinstance(m, dict)]
     year_month = _period(app)
+    applied_for = app["period"].replace("-", "") if year_month else ""  # YYYYMM
     seen: set[str] = set()  # the members' numbers, each valid; a number found again is not checked again
     written: set[str] = set()  # the same as the members wrote them: the same text found again needs no look at all
     for i, m in enumerate(members):
@@ -367,7 +368,7 @@ def _semantic_problems(app: dict) -> list[str]:
                     f"household.members.{i}: a child must be at most {MAX_CHILD_AGE} years old; "
                     f"this one is {age} on the first of the month applied for"
                 )
-            elif key[:6] > f"{year_month[0]:04d}{year_month[1]:02d}":  # YYYYMM
+            elif key[:6] > applied_for:
                 problems.append(f"household.members.{i}: born after the month applied for")
     roles = [m.get("role") for m in members]
     if members and roles.count("applicant") != 1:
