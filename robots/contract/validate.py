@@ -418,7 +418,7 @@ def all_registry_sources(answer: dict, period: str) -> tuple[str | None, dict | 
     found, fit = _inspect(answer, lambda path: path[-1] in _REGISTER_AMOUNTS, amounts=_REGISTER_AMOUNTS, max_items=MAX_REGISTER_ITEMS)
     errors = _schema_errors("registry", fit, found)
     if not found and not errors and answer["period"] == period and not _withheld_above_gross(answer):
-        return normalize(answer["personnummer"]), answer["sources"], []
+        return normalize(answer["personnummer"]), _named(answer["sources"]), []
     broken: dict[str, list[str]] = {}
     problems: list[str] = []
     for path, message in found + errors:
@@ -437,12 +437,18 @@ def all_registry_sources(answer: dict, period: str) -> tuple[str | None, dict | 
         problems = _bounded(problems)
         failed = {agency: {"status": "error", "error": "unusable answer: " + "; ".join(problems), "kind": "invalid"} for agency in AGENCIES}
         return key, failed if key else None, problems
-    sources = dict(answer["sources"])
+    sources = _named(answer["sources"])
     for agency, errors in broken.items():
         errors = _bounded(errors)
         sources[agency] = {"status": "error", "error": "invalid answer: " + "; ".join(errors), "kind": "invalid"}
         problems.append(f"sources.{agency}: " + "; ".join(errors))
     return key, sources, problems
+
+
+def _named(sources: dict) -> dict:
+    """The parts of the agencies the contract names: the schema lets others in, and the rules read none of them
+    (the fast path never sees one: its types name every agency)."""
+    return {agency: part for agency, part in sources.items() if agency in AGENCIES}
 
 
 def _withheld_above_gross(answer: dict) -> list[str]:

@@ -129,6 +129,16 @@ def test_an_unusable_register_answer_is_never_read_as_no_data(breakage):
     assert "REGISTRY_UNAVAILABLE" in codes(decision)
 
 
+@pytest.mark.parametrize("part", ["hello", None, [1, 2], {"status": "ok"}, {"status": "error", "error": "down"}])
+def test_a_part_from_an_agency_the_contract_does_not_name_is_left_out(part):
+    application, answers, _ = case()
+    expected = run(application, answers)
+    answers[0]["sources"]["XYZ"] = part  # the schema lets it in; the rules read no such agency
+    key, sources, problems = registry_sources(answers[0], "2023-11")
+    assert "XYZ" not in sources and not problems
+    assert run(application, answers) == expected
+
+
 def test_a_register_answer_that_is_not_an_object_is_ignored_and_the_member_counts_as_unanswered():
     application, answers, _ = case()
     answers[0] = "not an answer"
