@@ -402,6 +402,7 @@ def _by_month(features: np.ndarray, by_month: dict[str | None, list[int]], param
     deficit, reasons = np.zeros(n, dtype=np.int64), np.full(n, batch.BIT["INVALID_APPLICATION"], dtype=np.int64)
     for month, rows in by_month.items():
         if month is not None:
+            rows = np.asarray(rows)  # once, not for each of the seven uses
             out = batch.evaluate(batch.from_rows(month, features[rows]), *params.for_period(month))
             granted[rows], amount[rows], made[rows], deficit[rows], reasons[rows] = out.granted, out.amount, out.made, out.deficit, out.reasons
     return Side.of(granted, amount, made, deficit, reasons)
