@@ -176,15 +176,18 @@ def strict_validator(name: str) -> jsonschema_rs.Validator:
     return jsonschema_rs.validator_for(_texts_only(_schema(name)), validate_formats=True)
 
 
+@cache
+def _checks(name: str) -> tuple[object, jsonschema_rs.Validator]:
+    return contract_type(name), strict_validator(name)
+
+
 def plainly_valid(name: str, value: object) -> bool:
     """Whether `value` keeps the contract `name` and every limit, in the common case's few microseconds;
     False also for whatever the fast path cannot tell about: robots.contract.validate looks further."""
-    kind, strict = _CHECKS.get(name) or _CHECKS.setdefault(name, (contract_type(name), strict_validator(name)))
+    kind, strict = _checks(name)
     try:
         msgspec.convert(value, kind)
         return strict.is_valid(value)
     except Exception:  # noqa: BLE001 - any refusal (a type, a limit, a lone surrogate, a str that is a subclass) means: look the long way
         return False
 
-
-_CHECKS: dict[str, tuple[object, jsonschema_rs.Validator]] = {}  # by contract: its type and strict validator, made on first use

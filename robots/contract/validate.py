@@ -198,7 +198,7 @@ _BIRTHDAYS = frozenset(f"{month:02d}{day + plus:02d}" for month in range(1, 13) 
                        for plus in (0, 60))
 
 
-def _plainly_valid(digits: str) -> bool:
+def _plainly_valid_number(digits: str) -> bool:
     """The common case, fast: 12 digits whose check digit (Luhn over the last ten) and date of birth hold
     (a samordningsnummer's day is the day plus 60). False sends the number to stdnum, which says what is wrong;
     tests/unit/test_validation.py holds the two to the same verdict."""
@@ -213,10 +213,12 @@ def _plainly_valid(digits: str) -> bool:
 
 def _personnummer_problem(value: str) -> str | None:
     """Check digit and date of a personnummer in the contract's form (other forms the schema reports)."""
-    if not PERSONNUMMER.fullmatch(value):
-        return None
-    digits = normalize(value)
-    if _plainly_valid(digits):
+    return _number_problem(value, normalize(value)) if PERSONNUMMER.fullmatch(value) else None
+
+
+def _number_problem(value: str, digits: str) -> str | None:
+    """_personnummer_problem of a number known to be in the contract's form, its 12 digits given."""
+    if _plainly_valid_number(digits):
         return None
     try:
         if int(digits[6:8]) > 60:  # samordningsnummer: the day of birth plus 60, which stdnum does not know
@@ -354,7 +356,7 @@ def _semantic_problems(app: dict) -> list[str]:
         if not isinstance(value, str) or not PERSONNUMMER.fullmatch(value):
             continue
         key = normalize(value)
-        if not _plainly_valid(key) and (problem := _personnummer_problem(value)):
+        if problem := _number_problem(value, key):
             problems.append(f"household.members.{i}.personnummer: {problem}")
             continue
         if key in seen:

@@ -348,12 +348,12 @@ def _stdnum_says_valid(digits: str) -> bool:
 @given(year=st.one_of(st.integers(1890, 2030), st.integers(0, 9999)), month=st.integers(0, 13), day=st.integers(0, 92),
        serial=st.integers(0, 9999), dash=st.booleans())
 def test_the_fast_personnummer_check_gives_the_librarys_verdict(year, month, day, serial, dash):
-    from robots.contract.validate import _personnummer_problem, _plainly_valid
+    from robots.contract.validate import _personnummer_problem, _plainly_valid_number
 
     digits = f"{year:04d}{month:02d}{day:02d}{serial:04d}"
     value = f"{digits[:8]}-{digits[8:]}" if dash else digits
     verdict = _stdnum_says_valid(digits)
-    assert _plainly_valid(digits) == verdict, digits
+    assert _plainly_valid_number(digits) == verdict, digits
     assert (_personnummer_problem(value) is None) == verdict, value
 
 
@@ -362,7 +362,7 @@ def test_the_fast_personnummer_check_gives_the_librarys_verdict(year, month, day
 def test_the_fast_personnummer_check_knows_leap_years_and_year_zero(born, valid):
     from stdnum import luhn
 
-    from robots.contract.validate import _plainly_valid
+    from robots.contract.validate import _plainly_valid_number
 
     digits = born + "123" + luhn.calc_check_digit(born[2:] + "123")
-    assert _plainly_valid(digits) == _stdnum_says_valid(digits) == valid, digits
+    assert _plainly_valid_number(digits) == _stdnum_says_valid(digits) == valid, digits
